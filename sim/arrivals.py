@@ -1,0 +1,157 @@
+"""Who enters the route, where and when, and with which traits.
+
+Arrivals: each day, travel groups arrive at each entry node from each origin, Poisson in number
+with mean (people per day x monthly seasonality x entry share x origin share / mean group size);
+a group has 1 + Poisson(mean - 1) people. Traits come from the origin: age group, vaccine
+protection, immunity from past infection, and infection on arrival. Initial groups from the
+scenario's `initial` block are placed on day 0 with exact counts.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import networkx as nx
+import numpy as np
+
+from sim.disease import NaturalHistory
+from sim.kernels import ARRIVALS, IMPORTED, draw_days
+from sim.population import AT_NODE, Population
+from sim.rng import Stream, day_key, generator, uniforms
+from sim.routes import Routes
+from sim.schema import AGE_GROUPS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OriginTraits:
+    codes: tuple[str, ...]
+    age_cumulative: np.ndarray  # [origin, age group]
+    vaccinated: np.ndarray
+    immune: np.ndarray
+    infected: np.ndarray
+
+    @classmethod
+    def of(cls, graph: nx.DiGraph, disease: str) -> "OriginTraits":
+        origins = graph.graph["origins"]
+        codes = tuple(origins)
+        ages = np.array([[origins[c].age.get(group, 0.0) for group in AGE_GROUPS] for c in codes]).reshape(len(codes), len(AGE_GROUPS))
+        missing = [c for c in codes if disease not in origins[c].immunity]
+        if missing:
+            log.warning("%s: origins %s give no immunity figures for %s; they arrive with none",
+                        graph.graph["file"], missing, disease)
+        immunity = [origins[c].immunity.get(disease) for c in codes]
+        return cls(
+            codes=codes,
+            age_cumulative=np.cumsum(ages / ages.sum(axis=1, keepdims=True), axis=1) if codes else ages,
+            vaccinated=np.array([i.vaccinated if i else 0.0 for i in immunity]),
+            immune=np.array([i.immune if i else 0.0 for i in immunity]),
+            infected=np.array([origins[c].infected.get(disease, 0.0) for c in codes]),
+        )
+
+
+class Arrivals:
+    """Daily arrivals and the placement of new people (shared by arrivals and initial groups)."""
+
+    def __init__(self, graph: nx.DiGraph, routes: Routes, disease: NaturalHistory, seed: int):
+        self.routes = routes
+        self.disease = disease
+        self.seed = seed
+        self.start_date: date = graph.graph["start_date"]
+        self.traits = OriginTraits.of(graph, disease.name)
+        self.flow = graph.graph["arrivals"]
+        self.initial = graph.graph["initial"]
+        if self.flow is not None:
+            entry_total = sum(self.flow.entry.values())
+            origin_total = sum(self.flow.origins.values())
+            self.entry_nodes = np.array([routes.index(n) for n in self.flow.entry], dtype=np.int32)
+            self.entry_share = np.array(list(self.flow.entry.values())) / entry_total
+            self.origin_index = np.array([self.traits.codes.index(c) for c in self.flow.origins], dtype=np.int32)
+            self.origin_share = np.array(list(self.flow.origins.values())) / origin_total
+            season = np.asarray(self.flow.seasonality if self.flow.seasonality else [1.0] * 12)
+            self.season = season / season.mean()
+
+    def expected_people(self, days: int) -> float:
+        initial = sum(group.people for group in self.initial)
+        if self.flow is None:
+            return initial
+        return initial + self.flow.people_per_day * days
+
+    def people_per_day(self, day: int) -> float:
+        month = (self.start_date + timedelta(days=day)).month
+        return self.flow.people_per_day * self.season[month - 1]
+
+    def admit(self, people: Population, day: int, tally: np.ndarray) -> None:
+        """Today's arrivals enter at their entry nodes."""
+        if self.flow is None:
+            return
+        rng = generator(self.seed, Stream.ARRIVALS, day)
+        mean_groups = self.people_per_day(day) / self.flow.group_size.mean
+        expected = mean_groups * np.outer(self.entry_share, self.origin_share)
+        group_counts = rng.poisson(expected).ravel()
+        groups = int(group_counts.sum())
+        if groups == 0:
+            return
+        cell = np.repeat(np.arange(group_counts.shape[0]), group_counts)
+        group_nodes = self.entry_nodes[cell // self.origin_share.shape[0]]
+        group_origins = self.origin_index[cell % self.origin_share.shape[0]]
+        sizes = 1 + rng.poisson(self.flow.group_size.mean - 1.0, size=groups)
+        ids, group_ids = people.add_groups(sizes)
+        nodes = np.repeat(group_nodes, sizes)
+        origins = np.repeat(group_origins, sizes)
+        self._place(people, ids, group_ids, nodes, day)
+        self._draw_traits(people, ids, origins, day)
+        np.add.at(tally[0, :, ARRIVALS], nodes, 1)
+        imported = nodes[people.state[ids] == self.disease.exposed]
+        np.add.at(tally[0, :, IMPORTED], imported, 1)
+
+    def admit_initial(self, people: Population, tally: np.ndarray) -> None:
+        """The scenario's initial groups enter on day 0 (each person travels alone); they count as
+        day-0 arrivals, and their infected as imported infections."""
+        for group in self.initial:
+            ids, group_ids = people.add_groups(np.ones(group.people, dtype=np.int64))
+            node = self.routes.index(group.node)
+            self._place(people, ids, group_ids, np.full(group.people, node), day=0)
+            origin = self.traits.codes.index(group.origin)
+            people.origin[ids] = origin
+            people.age_group[ids] = self._age_groups(ids, np.full(group.people, origin))
+            people.state[ids[group.infected: group.infected + group.immune]] = self.disease.recovered
+            self._infect(people, ids[: group.infected], day=0)
+            tally[0, node, ARRIVALS] += group.people
+            tally[0, node, IMPORTED] += group.infected
+
+    def _place(self, people: Population, ids, group_ids, nodes, day: int) -> None:
+        """Put new people at their first node with a dwell drawn per group (families stay together)."""
+        draws = uniforms(day_key(self.seed, Stream.DWELL, day), group_ids.astype(np.int64))
+        timers = draw_days(self.routes.dwell_cdf, self.routes.dwell_days, np.asarray(nodes, dtype=np.int64), draws)
+        people.where[ids] = AT_NODE
+        people.node[ids] = nodes
+        people.edge[ids] = -1
+        # today's movement runs after arrivals and counts today down: one day more keeps the full stay
+        people.move_timer[ids] = timers + 1
+        people.state[ids] = self.disease.susceptible
+        people.protection[ids] = 0.0
+
+    def _age_groups(self, ids, origins) -> np.ndarray:
+        u = uniforms(day_key(self.seed, Stream.AGE, 0), ids)
+        cumulative = self.traits.age_cumulative[origins]
+        return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(AGE_GROUPS) - 1).astype(np.int8)
+
+    def _draw_traits(self, people: Population, ids, origins, day: int) -> None:
+        people.origin[ids] = origins
+        people.age_group[ids] = self._age_groups(ids, origins)
+        u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), ids)
+        vaccinated = u < self.traits.vaccinated[origins]
+        immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])
+        people.protection[ids[vaccinated]] = self.disease.vaccine_efficacy
+        people.state[ids[immune]] = self.disease.recovered
+        arriving_infected = ~immune & (uniforms(day_key(self.seed, Stream.IMPORTED, 0), ids) < self.traits.infected[origins])
+        self._infect(people, ids[arriving_infected], day)
+
+    def _infect(self, people: Population, ids, day: int) -> None:
+        exposed = self.disease.exposed
+        draws = uniforms(day_key(self.seed, Stream.LATENT, day), ids.astype(np.int64))
+        people.state[ids] = exposed
+        people.state_timer[ids] = draw_days(self.disease.duration_cdf, self.disease.duration_days,
+                                            np.full(draws.shape[0], exposed, dtype=np.int64), draws)

@@ -1,0 +1,197 @@
+"""Natural history: disease parameters compiled to a state table the kernels read.
+
+A general staged model. Each state has a duration distribution (whole days), a relative
+infectiousness, a symptomatic flag, and up to two next states with probabilities. The kernels know
+nothing of any disease; a new pathogen is a new table, not new kernel code.
+
+The compact parameter set (`sim.schema.DiseaseParams`: r0, stage durations, symptomatic fraction,
+case fatality, vaccine efficacy) compiles to:
+
+    susceptible -> exposed -> presymptomatic -> symptomatic -> recovered | dead
+                           \\-> asymptomatic  -> recovered
+
+The transmission rate is calibrated so that one infectious person in a large well-mixed,
+fully susceptible crowd infects `r0` others: beta = r0 / (expected infectiousness-weighted days
+infectious), with the expectation taken over the compiled, discretised durations.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.schema import DiseaseParams, Stage
+
+INFECTIOUSNESS_SCALE = 1 << 16  # fixed point, so sums of infectiousness are exact in any order
+MAX_BRANCHES = 2
+TAIL = 1e-10  # probability mass left beyond the last tabulated day
+
+
+def erlang_cdf(x: float, mean: float, shape: int) -> float:
+    if x <= 0:
+        return 0.0
+    rate_x = shape * x / mean
+    term, total = 1.0, 1.0
+    for n in range(1, shape):
+        term *= rate_x / n
+        total += term
+    return 1.0 - math.exp(-rate_x) * total
+
+
+def duration_cdf(stage: Stage) -> np.ndarray:
+    """Cumulative probabilities of lasting 1, 2, ... days: Erlang(mean, shape) rounded to whole
+    days, at least one day (the model's time step)."""
+    cdf = []
+    day = 1
+    while True:
+        cdf.append(erlang_cdf(day + 0.5, stage.mean, stage.shape))
+        if 1.0 - cdf[-1] < TAIL:
+            break
+        day += 1
+    cdf[-1] = 1.0
+    return np.asarray(cdf)
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    duration: Stage | None = None  # None: absorbing (susceptible, recovered, dead)
+    infectiousness: float = 0.0
+    symptomatic: bool = False
+    next: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class NaturalHistory:
+    """The compiled state table (arrays indexed by state code)."""
+
+    name: str
+    names: tuple[str, ...]
+    infectiousness: np.ndarray  # float64, relative to 1
+    infectiousness_fixed: np.ndarray  # int64, infectiousness * INFECTIOUSNESS_SCALE
+    symptomatic: np.ndarray  # bool
+    next_state: np.ndarray  # int8 [state, branch]
+    next_cumulative: np.ndarray  # float64 [state, branch]
+    duration_cdf: np.ndarray  # float64 [state, day - 1]
+    duration_days: np.ndarray  # int32: table length per state, 0 for absorbing states
+    mean_days: np.ndarray  # float64: expected days in each state
+    visit_probability: np.ndarray  # float64: probability an infection passes through each state
+    beta: float
+    vaccine_efficacy: float
+
+    @property
+    def susceptible(self) -> int:
+        return self.names.index("susceptible")
+
+    @property
+    def exposed(self) -> int:
+        return self.names.index("exposed")
+
+    @property
+    def recovered(self) -> int:
+        return self.names.index("recovered")
+
+    @property
+    def dead(self) -> int:
+        return self.names.index("dead")
+
+    @property
+    def infectious_states(self) -> np.ndarray:
+        return np.flatnonzero(self.infectiousness > 0)
+
+    @property
+    def infection_fatality(self) -> float:
+        return float(self.visit_probability[self.dead])
+
+    @property
+    def infectious_days(self) -> float:
+        """Expected infectiousness-weighted days infectious per infection (r0 / beta)."""
+        return float(np.sum(self.visit_probability * self.mean_days * self.infectiousness))
+
+    @property
+    def latent_days(self) -> float:
+        """Expected days from infection to the first infectious state."""
+        return float(self.mean_days[self.exposed])
+
+
+def stages_of(params: DiseaseParams) -> list[StateSpec]:
+    """The compact parameter set as a list of states in the order infection passes through them."""
+    p_sym = params.symptomatic_fraction
+    rel = params.relative_infectiousness
+    has_pre = params.presymptomatic.mean > 0
+    after_exposed = []
+    if p_sym > 0:
+        after_exposed.append(("presymptomatic" if has_pre else "symptomatic", p_sym))
+    if p_sym < 1:
+        after_exposed.append(("asymptomatic", 1.0 - p_sym))
+    cfr = params.case_fatality
+    after_symptoms = tuple((name, p) for name, p in (("dead", cfr), ("recovered", 1.0 - cfr)) if p > 0)
+    return [
+        StateSpec("susceptible"),
+        StateSpec("exposed", params.latent, next=tuple(after_exposed)),
+        StateSpec("presymptomatic", params.presymptomatic if has_pre else None, rel.presymptomatic,
+                  next=(("symptomatic", 1.0),) if has_pre else ()),
+        StateSpec("asymptomatic", params.asymptomatic if p_sym < 1 else None, rel.asymptomatic,
+                  next=(("recovered", 1.0),) if p_sym < 1 else ()),
+        StateSpec("symptomatic", params.symptomatic if p_sym > 0 else None, rel.symptomatic,
+                  symptomatic=True, next=after_symptoms),
+        StateSpec("recovered"),
+        StateSpec("dead"),
+    ]
+
+
+def compile_states(name: str, states: list[StateSpec], r0: float, vaccine_efficacy: float) -> NaturalHistory:
+    names = tuple(state.name for state in states)
+    code = {state_name: i for i, state_name in enumerate(names)}
+    n = len(states)
+    cdfs = [duration_cdf(state.duration) if state.duration is not None else np.zeros(0) for state in states]
+    width = max(1, max(len(cdf) for cdf in cdfs))
+    duration_table = np.ones((n, width))
+    next_state = np.zeros((n, MAX_BRANCHES), dtype=np.int8)
+    next_cumulative = np.ones((n, MAX_BRANCHES))
+    mean_days = np.zeros(n)
+    for i, (state, cdf) in enumerate(zip(states, cdfs)):
+        duration_table[i, : len(cdf)] = cdf
+        if len(cdf):
+            pmf = np.diff(cdf, prepend=0.0)
+            mean_days[i] = float(np.sum(pmf * np.arange(1, len(cdf) + 1)))
+        if state.duration is not None and not state.next:
+            raise ValueError(f"state {state.name} has a duration but no next state")
+        if len(state.next) > MAX_BRANCHES:
+            raise ValueError(f"state {state.name}: at most {MAX_BRANCHES} next states")
+        total = 0.0
+        for b, (target, probability) in enumerate(state.next):
+            total += probability
+            next_state[i, b] = code[target]
+            next_cumulative[i, b] = total
+        for b in range(len(state.next), MAX_BRANCHES):
+            next_state[i, b] = next_state[i, max(0, len(state.next) - 1)]
+        next_cumulative[i, max(0, len(state.next) - 1):] = 1.0
+    visit = np.zeros(n)
+    visit[code["exposed"]] = 1.0
+    for i in range(n):  # states are listed in the order infection passes through them
+        for target, probability in states[i].next:
+            visit[code[target]] += visit[i] * probability
+    infectiousness = np.array([state.infectiousness if state.duration is not None else 0.0 for state in states])
+    infectious_days = float(np.sum(visit * mean_days * infectiousness))
+    if infectious_days <= 0:
+        raise ValueError(f"disease {name}: no infectious state is ever reached")
+    return NaturalHistory(
+        name=name,
+        names=names,
+        infectiousness=infectiousness,
+        infectiousness_fixed=np.round(infectiousness * INFECTIOUSNESS_SCALE).astype(np.int64),
+        symptomatic=np.array([state.symptomatic for state in states]),
+        next_state=next_state,
+        next_cumulative=next_cumulative,
+        duration_cdf=duration_table,
+        duration_days=np.array([len(cdf) for cdf in cdfs], dtype=np.int32),
+        mean_days=mean_days,
+        visit_probability=visit,
+        beta=r0 / infectious_days,
+        vaccine_efficacy=vaccine_efficacy,
+    )
+
+
+def natural_history(params: DiseaseParams) -> NaturalHistory:
+    return compile_states(params.name, stages_of(params), params.r0, params.vaccine_efficacy)

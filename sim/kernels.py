@@ -1,0 +1,200 @@
+"""The daily numba kernels: movement, progression, transmission, census.
+
+Each kernel takes arrays, loops over people (or travel groups) in parallel, and writes counts into
+a per-thread tally `tally[thread, node, metric]` (no atomics; summed over threads afterwards, and
+integer, so the sum is exact in any order). Every random number is `uniform_at(key, id)` with a key
+for the day and the decision, so results are the same on any number of threads.
+
+The plain-Python readings of the same rules are in `tests/reference.py`; tests compare the two.
+"""
+
+import numba as nb
+import numpy as np
+
+from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
+from sim.rng import uniform_at
+
+# metric columns of the migrant tally (flows first; stocks follow from CENSUS_FIRST)
+NEW_INFECTIONS, NEW_DEATHS, ARRIVALS, EXITS, EXITS_INFECTIOUS, IMPORTED = 0, 1, 2, 3, 4, 5
+PRESENT, IN_TRANSIT = 6, 7
+STATE_FIRST = 8
+
+
+@nb.njit(cache=True)
+def sample_days(cdf_table, length, u):
+    """Whole days from a tabulated cumulative distribution: the first day whose cdf exceeds u."""
+    low, high = 0, length - 1
+    while low < high:
+        middle = (low + high) // 2
+        if cdf_table[middle] > u:
+            high = middle
+        else:
+            low = middle + 1
+    return low + 1
+
+
+@nb.njit(cache=True)
+def draw_days(cdf_tables, table_days, rows, u):
+    """`sample_days` for many draws at once: row `rows[k]` of the tables with uniform `u[k]`."""
+    out = np.empty(u.shape[0], dtype=np.int32)
+    for k in range(u.shape[0]):
+        out[k] = sample_days(cdf_tables[rows[k]], table_days[rows[k]], u[k])
+    return out
+
+
+@nb.njit(cache=True, parallel=True)
+def move(count, where, node, edge, move_timer, group, state, infectious,
+         out_start, edge_target, edge_travel, edge_weight, edge_open, is_destination,
+         dwell_cdf, dwell_days, route_key, dwell_key, tally):
+    """Movement: people whose time at a node is over leave along an open outgoing edge (chosen by
+    weight), travel for the edge's days and arrive; at a destination they leave the model.
+
+    Reads: where, node, edge, move_timer, group, state; the route arrays and today's open flags.
+    Writes: where, node, edge, move_timer; tally EXITS, EXITS_INFECTIOUS at the exit node.
+    One step: timers count down by a day; at zero, a destination lets the person out, another node
+    sends them on; with every way out closed they wait a day and try again. Route and dwell draws
+    are keyed by travel group, so a group stays together.
+    """
+    for i in nb.prange(count):
+        status = where[i]
+        if status != AT_NODE and status != ON_EDGE:
+            continue
+        move_timer[i] -= 1
+        if move_timer[i] > 0:
+            continue
+        here = node[i]
+        thread = nb.get_thread_id()
+        if status == ON_EDGE:
+            where[i] = AT_NODE
+            edge[i] = -1
+            move_timer[i] = sample_days(dwell_cdf[here], dwell_days[here], uniform_at(dwell_key, group[i]))
+            continue
+        if is_destination[here]:
+            where[i] = EXITED
+            tally[thread, here, EXITS] += 1
+            if infectious[state[i]]:
+                tally[thread, here, EXITS_INFECTIOUS] += 1
+            continue
+        total = 0.0
+        for e in range(out_start[here], out_start[here + 1]):
+            if edge_open[e]:
+                total += edge_weight[e]
+        if total <= 0.0:
+            move_timer[i] = 1
+            continue
+        pick = uniform_at(route_key, group[i]) * total
+        chosen = -1
+        for e in range(out_start[here], out_start[here + 1]):
+            if edge_open[e]:
+                chosen = e
+                pick -= edge_weight[e]
+                if pick < 0.0:
+                    break
+        target = edge_target[chosen]
+        node[i] = target
+        if edge_travel[chosen] == 0:
+            move_timer[i] = sample_days(dwell_cdf[target], dwell_days[target], uniform_at(dwell_key, group[i]))
+        else:
+            where[i] = ON_EDGE
+            edge[i] = chosen
+            move_timer[i] = edge_travel[chosen]
+
+
+@nb.njit(cache=True, parallel=True)
+def progress(count, where, node, state, state_timer, next_state, next_cumulative,
+             duration_cdf, duration_days, dead_state, branch_key, duration_key, tally):
+    """Progression: each person's natural-history timer counts down; at zero they move to a next
+    state (drawn by the branch probabilities) and draw its duration.
+
+    Reads: where, node, state, state_timer; the disease's state table.
+    Writes: state, state_timer, where (DEAD); tally NEW_DEATHS at the node.
+    """
+    for i in nb.prange(count):
+        status = where[i]
+        if status != AT_NODE and status != ON_EDGE:
+            continue
+        current = state[i]
+        if duration_days[current] == 0:
+            continue
+        state_timer[i] -= 1
+        if state_timer[i] > 0:
+            continue
+        u = uniform_at(branch_key, i)
+        branch = 0
+        while branch < next_state.shape[1] - 1 and u >= next_cumulative[current, branch]:
+            branch += 1
+        upcoming = next_state[current, branch]
+        state[i] = upcoming
+        if duration_days[upcoming] > 0:
+            state_timer[i] = sample_days(duration_cdf[upcoming], duration_days[upcoming], uniform_at(duration_key, i))
+        if upcoming == dead_state:
+            where[i] = DEAD
+            tally[nb.get_thread_id(), node[i], NEW_DEATHS] += 1
+
+
+@nb.njit(cache=True, parallel=True)
+def node_pressure(count, where, node, state, infectiousness_fixed, present, infectious_fixed):
+    """Per node: people present and their summed infectiousness (fixed point), per thread."""
+    for i in nb.prange(count):
+        if where[i] == AT_NODE:
+            thread = nb.get_thread_id()
+            present[thread, node[i]] += 1
+            infectious_fixed[thread, node[i]] += infectiousness_fixed[state[i]]
+
+
+@nb.njit(cache=True, parallel=True)
+def infect(group_count, group_first, group_size, where, node, edge, state, state_timer, protection,
+           infectiousness, site_rate, host_rate, host_share, group_share, beta,
+           exposed_state, latent_cdf, latent_days, susceptible_state, infection_key, latent_key, tally):
+    """Transmission: each susceptible person is infected with probability 1 - exp(-lambda), where
+    lambda mixes the site (frequency-dependent, crowding included in `site_rate`), the host
+    community (`host_rate`, where the node has one) and co-located members of the travel group.
+    Contact shares that have no partner (alone, no host community) go to the site, so the total
+    contact rate, and r0 at a site within capacity, is the same for everyone. On an edge only the
+    group is met.
+
+    Reads: day-t states of everyone (newly exposed people are not infectious, so order is free).
+    Writes: state, state_timer of the newly infected; tally NEW_INFECTIONS at their node.
+    """
+    for g in nb.prange(group_count):
+        first = group_first[g]
+        size = group_size[g]
+        for a in range(first, first + size):
+            if state[a] != susceptible_state:
+                continue
+            status = where[a]
+            if status != AT_NODE and status != ON_EDGE:
+                continue
+            partners = 0
+            group_infectious = 0.0
+            for b in range(first, first + size):
+                if b != a and where[b] == status and node[b] == node[a] and edge[b] == edge[a]:
+                    partners += 1
+                    group_infectious += infectiousness[state[b]]
+            here = node[a]
+            if status == ON_EDGE:
+                rate = group_share * beta * group_infectious / partners if partners > 0 else 0.0
+            else:
+                share_group = group_share if partners > 0 else 0.0
+                share_host = host_share[here]
+                rate = (1.0 - share_group - share_host) * site_rate[here] + share_host * host_rate[here]
+                if partners > 0:
+                    rate += share_group * beta * group_infectious / partners
+            if rate <= 0.0:
+                continue
+            probability = 1.0 - np.exp(-rate * (1.0 - protection[a]))
+            if uniform_at(infection_key, a) < probability:
+                state[a] = exposed_state
+                state_timer[a] = sample_days(latent_cdf, latent_days, uniform_at(latent_key, a))
+                tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
+
+
+@nb.njit(cache=True, parallel=True)
+def census(count, where, node, state, tally):
+    """Stocks at the end of the day: people present or on the way to each node, by state."""
+    for i in nb.prange(count):
+        status = where[i]
+        if status == AT_NODE or status == ON_EDGE:
+            thread = nb.get_thread_id()
+            tally[thread, node[i], PRESENT if status == AT_NODE else IN_TRANSIT] += 1
+            tally[thread, node[i], STATE_FIRST + state[i]] += 1

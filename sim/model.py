@@ -1,0 +1,180 @@
+"""RouteModel: the Mesa model that owns the day loop, and Site: the Mesa agent at each node.
+
+People are not Mesa agents: they are rows of `sim.population.Population`, moved, infected and
+progressed by the numba kernels in `sim.kernels`. Mesa holds the route (its network space, built
+from the networkx graph), the seed, the step counter, and one `Site` agent per node, which carries
+the policies configured for that node.
+"""
+
+from datetime import timedelta
+
+import mesa
+import networkx as nx
+import numba as nb
+import numpy as np
+from mesa.discrete_space import FixedAgent
+from tqdm.auto import tqdm
+
+from sim import kernels
+from sim.arrivals import Arrivals
+from sim.disease import INFECTIOUSNESS_SCALE, natural_history
+from sim.hosts import HostCommunities
+from sim.population import Population
+from sim.results import Recorder, migrant_metrics
+from sim.rng import Stream, day_key, generator
+from sim.routes import compile_routes, network_space
+from sim.schema import AGE_GROUPS, NODE_KINDS, RunConfig
+
+WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
+
+
+class Site(FixedAgent):
+    """A node of the route: origin, border crossing, centre, clinic, hospital or destination.
+
+    Responsible for: applying the policies configured for this node to the people present, each
+    day, within its daily capacity. Reads: the model's people arrays and today's counts.
+    Writes: only through its policies. With no policy configured, acting changes nothing.
+    """
+
+    def __init__(self, model: "RouteModel", cell, index: int, node_id: str, attributes: dict):
+        super().__init__(model)
+        self.cell = cell
+        self.index = index
+        self.node_id = node_id
+        self.kind = attributes["kind"]
+        self.name = attributes["name"]
+        self.country = attributes["country"]
+        self.capacity = attributes["capacity"]
+        self.policies: list = []
+
+    def act(self) -> None:
+        for policy in self.policies:
+            policy.apply(self)
+
+    @property
+    def present(self) -> int:
+        """Migrants at the site at the end of the last simulated day."""
+        day = self.model.day - 1
+        return int(self.model.recorder.metric("migrants", "present")[day, self.index]) if day >= 0 else 0
+
+
+class RouteModel(mesa.Model):
+    """Disease spread among people moving along a route graph, one step a day."""
+
+    def __init__(self, graph: nx.DiGraph, config: RunConfig):
+        super().__init__(rng=config.seed)
+        self.config = config
+        self.graph = graph
+        self.day = 0
+        self.disease = natural_history(config.disease)
+        self.routes = compile_routes(graph, config.scenario.events)
+        self.space = network_space(graph, self.random)
+        cells = {cell.coordinate: cell for cell in self.space.all_cells}
+        self.sites = [Site(self, cells[node_id], i, node_id, graph.nodes[node_id])
+                      for i, node_id in enumerate(self.routes.node_ids)]
+        self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed)
+        expected = self.arrivals.expected_people(config.days)
+        mean_group = graph.graph["arrivals"].group_size.mean if graph.graph["arrivals"] else 1.0
+        self.people = Population.empty(expected * 1.1 + 1000, expected / mean_group * 1.1 + 1000)
+        immune = np.array([graph.nodes[n]["host_immune"].get(self.disease.name, graph.nodes[n]["host_immune"].get("default", 0.0))
+                           for n in self.routes.node_ids])
+        self.hosts = HostCommunities.start(self.routes.host_population, immune, self.disease)
+        transmission = config.transmission
+        self.host_share = np.where(self.routes.host_population > 0, transmission.host_contact_share, 0.0)
+        self.recorder = Recorder(config.days, self.routes.node_ids, migrant_metrics(self.disease.names))
+        self.tally = np.zeros((nb.config.NUMBA_NUM_THREADS, self.routes.node_count, len(self.recorder.migrant_names)), dtype=np.int64)
+
+    def step(self) -> None:
+        """One day. Each stage reads what the stages before it left:
+
+        1. movement: people whose stay is over leave along open edges; travellers arrive
+        2. arrivals: new travel groups enter at entry nodes (the initial groups on day 0)
+        3. sites act: each site applies its policies to the people present
+        4. progression: natural-history timers advance (exposed -> infectious -> recovered/dead)
+        5. transmission: infection at sites, within travel groups and with host communities
+        6. record: counts per node into the preallocated daily arrays
+        """
+        day, people, routes, tally = self.day, self.people, self.routes, self.tally
+        tally[:] = 0
+        seed = self.config.seed
+        infectious = self.disease.infectiousness > 0
+        kernels.move(people.count, people.where, people.node, people.edge, people.move_timer, people.group,
+                     people.state, infectious, routes.out_start, routes.edge_target, routes.edge_travel,
+                     routes.edge_weight, routes.open_on(day), routes.is_destination, routes.dwell_cdf,
+                     routes.dwell_days, day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day), tally)
+        if day == 0:
+            self.arrivals.admit_initial(people, tally)
+        self.arrivals.admit(people, day, tally)
+        self.agents_by_type[Site].do("act")
+        disease = self.disease
+        kernels.progress(people.count, people.where, people.node, people.state, people.state_timer,
+                         disease.next_state, disease.next_cumulative, disease.duration_cdf, disease.duration_days,
+                         disease.dead, day_key(seed, Stream.BRANCH, day), day_key(seed, Stream.DURATION, day), tally)
+        host_counts = self._transmit(day)
+        kernels.census(people.count, people.where, people.node, people.state, tally)
+        self.recorder.record(day, tally, host_counts)
+        self.day += 1
+        self.running = self.day < self.config.days
+
+    def _transmit(self, day: int) -> np.ndarray:
+        people, disease, routes, seed = self.people, self.disease, self.routes, self.config.seed
+        threads = nb.config.NUMBA_NUM_THREADS
+        present = np.zeros((threads, routes.node_count), dtype=np.int64)
+        infectious_fixed = np.zeros((threads, routes.node_count), dtype=np.int64)
+        kernels.node_pressure(people.count, people.where, people.node, people.state,
+                              disease.infectiousness_fixed, present, infectious_fixed)
+        present = present.sum(axis=0)
+        infectious = infectious_fixed.sum(axis=0) / INFECTIOUSNESS_SCALE
+        host_counts = self.hosts.step(generator(seed, Stream.HOSTS, day), present, infectious,
+                                      self.config.transmission.host_contact_share)
+        prevalence = np.divide(infectious, present, out=np.zeros(present.shape), where=present > 0)
+        site_rate = disease.beta * self.crowding(present) * prevalence
+        exposed = disease.exposed
+        kernels.infect(people.group_count, people.group_first, people.group_size, people.where, people.node,
+                       people.edge, people.state, people.state_timer, people.protection, disease.infectiousness,
+                       site_rate, self.hosts.rate_on_migrants(), self.host_share,
+                       self.config.transmission.group_contact_share, disease.beta, exposed,
+                       disease.duration_cdf[exposed], disease.duration_days[exposed], disease.susceptible,
+                       day_key(seed, Stream.INFECTION, day), day_key(seed, Stream.LATENT, day), self.tally)
+        return host_counts
+
+    def crowding(self, present: np.ndarray) -> np.ndarray:
+        """Factor on site transmission: 1 at or below capacity, (present / capacity) ** exponent
+        above it. Sites with capacity 0 (no built capacity known) are not scaled."""
+        capacity = self.routes.capacity
+        ratio = np.divide(present, capacity, out=np.ones(present.shape), where=capacity > 0)
+        return np.maximum(ratio, 1.0) ** self.config.transmission.crowding_exponent
+
+    def run(self, progress: bool = False) -> None:
+        """Step until the configured number of days, with a progress bar on a terminal."""
+        with tqdm(total=self.config.days, desc=f"{self.graph.graph['name']} / {self.disease.name}",
+                  unit="day", disable=None if progress else True, leave=False) as bar:
+            while self.running:
+                self.step()
+                bar.update(1)
+
+    def date(self, day: int):
+        return self.graph.graph["start_date"] + timedelta(days=day)
+
+    def person(self, i: int) -> dict:
+        """A read-only view of one person, built on demand (for notebooks)."""
+        p = self.people
+        if not 0 <= i < p.count:
+            raise IndexError(f"person {i} does not exist (0 to {p.count - 1})")
+        edge = int(p.edge[i])
+        return {
+            "id": i,
+            "where": WHERE_NAMES[p.where[i]],
+            "node": self.routes.node_ids[p.node[i]],
+            "edge": None if edge < 0 else (self.routes.node_ids[self.routes.edge_source[edge]],
+                                           self.routes.node_ids[self.routes.edge_target[edge]]),
+            "days_left_here": int(p.move_timer[i]),
+            "state": self.disease.names[p.state[i]],
+            "days_left_in_state": int(p.state_timer[i]),
+            "vaccine_protection": float(p.protection[i]),
+            "group": int(p.group[i]),
+            "group_size": int(p.group_size[p.group[i]]),
+            "origin": self.arrivals.traits.codes[p.origin[i]] if self.arrivals.traits.codes else None,
+            "age_group": AGE_GROUPS[p.age_group[i]],
+            "site_kind": NODE_KINDS[self.routes.kind[p.node[i]]],
+        }

@@ -1,0 +1,131 @@
+"""Daily records, the tidy time series, the run summary, and saving them atomically.
+
+The recorder holds preallocated arrays [day, node, metric] for migrants and host communities;
+nothing is appended per person. `Result.timeseries` is the tidy long table
+(day, node, population, metric, value) that analysis reads.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.hosts import HOST_METRICS
+from sim.kernels import STATE_FIRST
+
+MIGRANT_FLOWS = ("new_infections", "new_deaths", "arrivals", "exits", "exits_infectious", "imported_infections")
+MIGRANT_STOCKS = ("present", "in_transit")
+
+
+def migrant_metrics(state_names: tuple[str, ...]) -> tuple[str, ...]:
+    """Column names of the migrant tally, in kernel order (see sim.kernels)."""
+    names = MIGRANT_FLOWS + MIGRANT_STOCKS + state_names
+    assert len(MIGRANT_FLOWS + MIGRANT_STOCKS) == STATE_FIRST
+    return names
+
+
+@dataclass
+class Recorder:
+    days: int
+    node_ids: tuple[str, ...]
+    migrant_names: tuple[str, ...]
+    migrants: np.ndarray = field(init=False)
+    hosts: np.ndarray = field(init=False)
+
+    def __post_init__(self):
+        self.migrants = np.zeros((self.days, len(self.node_ids), len(self.migrant_names)), dtype=np.int64)
+        self.hosts = np.zeros((self.days, len(self.node_ids), len(HOST_METRICS)), dtype=np.int64)
+
+    def record(self, day: int, tally: np.ndarray, hosts: np.ndarray) -> None:
+        self.migrants[day] = tally.sum(axis=0)
+        self.hosts[day] = hosts
+
+    def metric(self, population: str, name: str) -> np.ndarray:
+        """One metric as a [day, node] array."""
+        if population == "migrants":
+            return self.migrants[:, :, self.migrant_names.index(name)]
+        return self.hosts[:, :, HOST_METRICS.index(name)]
+
+    def timeseries(self, dropped: tuple[str, ...] = ("dead",)) -> pd.DataFrame:
+        """The tidy table: one row per day, node, population and metric."""
+        frames = []
+        for population, array, names in (("migrants", self.migrants, self.migrant_names),
+                                         ("hosts", self.hosts, HOST_METRICS)):
+            keep = [i for i, name in enumerate(names) if name not in dropped]
+            values = array[:, :, keep]
+            days, nodes, metrics = values.shape
+            frames.append(pd.DataFrame({
+                "day": np.repeat(np.arange(days, dtype=np.int32), nodes * metrics),
+                "node": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(nodes), metrics), days), self.node_ids),
+                "population": population,
+                "metric": np.tile(np.asarray([names[i] for i in keep], dtype=object), days * nodes),
+                "value": values.reshape(-1),
+            }))
+        table = pd.concat(frames, ignore_index=True)
+        table["population"] = table["population"].astype("category")
+        table["metric"] = table["metric"].astype("category")
+        return table
+
+
+def summarise(recorder: Recorder, identity: dict, runtime_seconds: float) -> dict:
+    """Totals a planner reads first, and the inputs that identify the run."""
+    migrant_infections = recorder.metric("migrants", "new_infections").sum(axis=1)
+    host_infections = recorder.metric("hosts", "new_infections").sum(axis=1)
+    daily = migrant_infections + host_infections
+    arrivals = int(recorder.metric("migrants", "arrivals").sum())
+    last = recorder.days - 1
+    infected_migrants = int(migrant_infections.sum())
+    return {
+        **identity,
+        "days": recorder.days,
+        "arrivals": arrivals,
+        "infections_migrants": infected_migrants,
+        "infections_hosts": int(host_infections.sum()),
+        "imported_infections": int(recorder.metric("migrants", "imported_infections").sum()),
+        "attack_rate_migrants": infected_migrants / arrivals if arrivals else 0.0,
+        "deaths_migrants": int(recorder.metric("migrants", "new_deaths").sum()),
+        "deaths_hosts": int(recorder.metric("hosts", "new_deaths").sum()),
+        "peak_day": int(np.argmax(daily)) if daily.any() else None,
+        "peak_daily_infections": int(daily.max()) if daily.size else 0,
+        "exits": int(recorder.metric("migrants", "exits").sum()),
+        "exported_infectious": int(recorder.metric("migrants", "exits_infectious").sum()),
+        "still_in_transit": int(recorder.metric("migrants", "present")[last].sum()
+                                + recorder.metric("migrants", "in_transit")[last].sum()),
+        "runtime_seconds": round(runtime_seconds, 3),
+    }
+
+
+def write_atomically(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename: all or nothing."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Result:
+    """What a run returns: the tidy time series, the summary, and the validated config."""
+
+    timeseries: pd.DataFrame
+    summary: dict
+    config: dict
+
+    def save(self, directory) -> Path:
+        """Write timeseries.parquet, config.json and summary.json (last: its presence marks a
+        complete run)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomically(directory / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False))
+        write_atomically(directory / "config.json", lambda p: Path(p).write_text(json.dumps(self.config, indent=2, default=str)))
+        write_atomically(directory / "summary.json", lambda p: Path(p).write_text(json.dumps(self.summary, indent=2)))
+        return directory

@@ -1,0 +1,100 @@
+"""The route graph compiled to arrays for the kernels, and Mesa's network space built from it.
+
+`compile_routes(graph)` orders nodes as the graph lists them and edges grouped by their source
+node (CSR: the out-edges of node n are `out_start[n]:out_start[n + 1]`). Closures from the
+scenario's events become a per-day open flag.
+"""
+
+import inspect
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+
+from sim.disease import duration_cdf
+from sim.errors import ConfigError, Problem
+from sim.schema import NODE_KINDS, Stage
+
+
+@dataclass(frozen=True)
+class Routes:
+    node_ids: tuple[str, ...]
+    kind: np.ndarray  # int8 index into NODE_KINDS
+    is_destination: np.ndarray  # bool
+    capacity: np.ndarray  # int64
+    host_population: np.ndarray  # int64
+    dwell_cdf: np.ndarray  # float64 [node, day - 1]
+    dwell_days: np.ndarray  # int32 table length per node
+    out_start: np.ndarray  # int64 [node + 1]
+    edge_source: np.ndarray  # int32
+    edge_target: np.ndarray  # int32
+    edge_travel: np.ndarray  # int32 days
+    edge_weight: np.ndarray  # float64
+    closures: tuple[tuple[int, int, int | None], ...]  # (edge, from day, until day or None)
+
+    @property
+    def node_count(self) -> int:
+        return len(self.node_ids)
+
+    def index(self, node_id: str) -> int:
+        return self.node_ids.index(node_id)
+
+    def open_on(self, day: int) -> np.ndarray:
+        """Which edges are open on a day."""
+        is_open = np.ones(self.edge_target.shape[0], dtype=np.bool_)
+        for edge, start, until in self.closures:
+            if day >= start and (until is None or day < until):
+                is_open[edge] = False
+        return is_open
+
+
+def chosen_events(graph: nx.DiGraph, enabled: list[str]) -> list:
+    """The scenario's events that run: all that are not optional, plus the optional ones named."""
+    events = graph.graph.get("events", [])
+    known = {event.name for event in events if event.optional}
+    unknown = [name for name in enabled if name not in known]
+    if unknown:
+        allowed = f"an optional event of this scenario: {sorted(known)}" if known else "this scenario has no optional events"
+        raise ConfigError("config", [Problem("scenario.events", name, allowed) for name in unknown])
+    return [event for event in events if not event.optional or event.name in enabled]
+
+
+def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
+    node_ids = tuple(graph.nodes)
+    index = {node_id: i for i, node_id in enumerate(node_ids)}
+    attrs = [graph.nodes[node_id] for node_id in node_ids]
+    cdfs = [duration_cdf(Stage(mean=a["dwell"]["mean"], shape=a["dwell"]["shape"])) for a in attrs]
+    dwell_cdf = np.ones((len(cdfs), max(len(cdf) for cdf in cdfs)))
+    for i, cdf in enumerate(cdfs):
+        dwell_cdf[i, : len(cdf)] = cdf
+    edges = sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]]))
+    source = np.array([index[u] for u, _, _ in edges], dtype=np.int32)
+    edge_index = {(u, v): e for e, (u, v, _) in enumerate(edges)}
+    closures = tuple(
+        (edge_index[(event.from_, event.to)], event.day, event.until)
+        for event in chosen_events(graph, list(enabled_events))
+    )
+    return Routes(
+        node_ids=node_ids,
+        kind=np.array([NODE_KINDS.index(a["kind"]) for a in attrs], dtype=np.int8),
+        is_destination=np.array([a["kind"] == "destination" for a in attrs]),
+        capacity=np.array([a["capacity"] for a in attrs], dtype=np.int64),
+        host_population=np.array([a["host_population"] for a in attrs], dtype=np.int64),
+        dwell_cdf=dwell_cdf,
+        dwell_days=np.array([len(cdf) for cdf in cdfs], dtype=np.int32),
+        out_start=np.searchsorted(source, np.arange(len(node_ids) + 1)).astype(np.int64),
+        edge_source=source,
+        edge_target=np.array([index[v] for _, v, _ in edges], dtype=np.int32),
+        edge_travel=np.array([d["travel_days"] for _, _, d in edges], dtype=np.int32),
+        edge_weight=np.array([d["weight"] for _, _, d in edges], dtype=np.float64),
+        closures=closures,
+    )
+
+
+def network_space(graph: nx.DiGraph, random) -> Network:
+    """Mesa's network space over the route graph, without Mesa 3.5's costly default layout."""
+    options = {"random": random}
+    if "layout" in inspect.signature(Network.__init__).parameters:
+        options["layout"] = None
+    return Network(graph, **options)

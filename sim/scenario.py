@@ -1,0 +1,143 @@
+"""Scenario files -> a validated networkx route graph.
+
+`load_scenario(path)` reads YAML safely (plain data only: no tags, no code), checks it against
+`sim.schema.Scenario`, checks references and graph sanity, and returns a `networkx.DiGraph`: the
+route graph users inspect and edit. Node and edge attributes are the file's fields; the graph's own
+attributes hold the rest (arrivals, origins, initial, events) as validated objects.
+"""
+
+import logging
+from pathlib import Path
+
+import networkx as nx
+import yaml
+
+from sim.errors import ConfigError, Problem
+from sim.schema import Scenario, parse_scenario
+
+log = logging.getLogger(__name__)
+
+
+def read_yaml(path: Path) -> object:
+    """Plain YAML data, or a ConfigError naming the file and line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), [Problem("(file)", str(path), "file not found")]) from None
+    except OSError as error:
+        raise ConfigError(str(path), [Problem("(file)", str(path), f"cannot be read: {error.strerror}")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        what = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(str(path), [Problem(where, "malformed YAML", f"plain YAML data only ({what})")]) from None
+
+
+def load_scenario(path) -> nx.DiGraph:
+    """Read, validate and return the route graph of a scenario file."""
+    path = Path(path)
+    scenario = parse_scenario(read_yaml(path), str(path))
+    problems = reference_problems(scenario)
+    if problems:
+        raise ConfigError(str(path), problems)
+    graph = to_graph(scenario, str(path))
+    problems = reachability_problems(graph)
+    if problems:
+        raise ConfigError(str(path), problems)
+    for node in unreached_nodes(graph):
+        log.warning("%s: node %s can be reached by no arrival or initial group", path, node)
+    return graph
+
+
+def reference_problems(scenario: Scenario) -> list[Problem]:
+    """Every id a scenario refers to exists; ids are unique."""
+    problems = []
+    ids = [node.id for node in scenario.nodes]
+    known = set(ids)
+    allowed_nodes = "one of the node ids: " + ", ".join(sorted(known)[:12]) + (" ..." if len(known) > 12 else "")
+    for i, node_id in enumerate(ids):
+        if ids.index(node_id) != i:
+            problems.append(Problem(f"nodes[{i}].id", node_id, "node ids must be unique"))
+    seen_edges = set()
+    for i, edge in enumerate(scenario.edges):
+        for key, node_id in (("from", edge.from_), ("to", edge.to)):
+            if node_id not in known:
+                problems.append(Problem(f"edges[{i}].{key}", node_id, allowed_nodes))
+        if (edge.from_, edge.to) in seen_edges:
+            problems.append(Problem(f"edges[{i}]", f"{edge.from_} -> {edge.to}", "each edge at most once"))
+        if edge.from_ == edge.to:
+            problems.append(Problem(f"edges[{i}]", f"{edge.from_} -> {edge.to}", "an edge must join two different nodes"))
+        seen_edges.add((edge.from_, edge.to))
+    origins = set(scenario.origins)
+    if scenario.arrivals is not None:
+        for node_id in scenario.arrivals.entry:
+            if node_id not in known:
+                problems.append(Problem(f"arrivals.entry.{node_id}", node_id, allowed_nodes))
+        for code in scenario.arrivals.origins:
+            if code not in origins:
+                problems.append(Problem(f"arrivals.origins.{code}", code, f"an origin defined under origins: {sorted(origins)}"))
+    for i, group in enumerate(scenario.initial):
+        if group.node not in known:
+            problems.append(Problem(f"initial[{i}].node", group.node, allowed_nodes))
+        if group.origin not in origins:
+            problems.append(Problem(f"initial[{i}].origin", group.origin, f"an origin defined under origins: {sorted(origins)}"))
+    for i, event in enumerate(scenario.events):
+        if (event.from_, event.to) not in seen_edges:
+            problems.append(Problem(f"events[{i}]", f"{event.from_} -> {event.to}", "an edge listed under edges"))
+        if event.until is not None and event.until <= event.day:
+            problems.append(Problem(f"events[{i}].until", event.until, f"a day after day {event.day}"))
+    return problems
+
+
+def to_graph(scenario: Scenario, source: str) -> nx.DiGraph:
+    graph = nx.DiGraph(
+        name=scenario.name,
+        description=scenario.description,
+        start_date=scenario.start_date,
+        arrivals=scenario.arrivals,
+        origins=scenario.origins,
+        initial=scenario.initial,
+        events=scenario.events,
+        file=source,
+    )
+    for node in scenario.nodes:
+        graph.add_node(node.id, **node.model_dump(exclude={"id"}))
+    for edge in scenario.edges:
+        graph.add_edge(edge.from_, edge.to, **edge.model_dump(exclude={"from_", "to"}))
+    return graph
+
+
+def entry_nodes(graph: nx.DiGraph) -> list[str]:
+    """Nodes where people first appear: arrival entries and initial groups."""
+    arrivals = graph.graph["arrivals"]
+    entries = list(arrivals.entry) if arrivals is not None else []
+    return entries + [group.node for group in graph.graph["initial"] if group.node not in entries]
+
+
+def reachability_problems(graph: nx.DiGraph) -> list[Problem]:
+    """Nobody can be stuck and no destination is cut off: every place people start can reach a
+    destination, every non-destination node has a way out, every destination can be reached."""
+    problems = []
+    destinations = {n for n, kind in graph.nodes(data="kind") if kind == "destination"}
+    if not destinations:
+        problems.append(Problem("nodes", "(no destination)", "at least one node of kind destination"))
+        return problems
+    for node, kind in graph.nodes(data="kind"):
+        if kind != "destination" and graph.out_degree(node) == 0:
+            problems.append(Problem(f"nodes (id {node})", node, "a node that is not a destination needs an outgoing edge"))
+    for node in entry_nodes(graph):
+        if not (nx.descendants(graph, node) | {node}) & destinations:
+            problems.append(Problem(f"entry or initial node {node}", node, "a node from which some destination can be reached"))
+    unreached = set(unreached_nodes(graph))
+    for node in sorted(destinations & unreached):
+        problems.append(Problem(f"nodes (id {node})", node, "a destination that some entry or initial node can reach (check edge directions)"))
+    return problems
+
+
+def unreached_nodes(graph: nx.DiGraph) -> list[str]:
+    reached = set()
+    for node in entry_nodes(graph):
+        reached |= nx.descendants(graph, node) | {node}
+    return [node for node in graph.nodes if node not in reached]

@@ -1,0 +1,298 @@
+"""Validation in one place: the scenario file format and the composed run configuration.
+
+Pydantic models with `extra="forbid"`, so a misspelled key is an error, not a silent default.
+`parse_scenario` and `parse_run_config` return typed objects or raise `ConfigError` listing every
+bad value at once, each with its key path, the value and what is allowed.
+"""
+
+from datetime import date
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import ConfigError, Problem
+
+NODE_KINDS = (
+    "origin", "border", "transit_centre", "reception_centre",
+    "clinic", "hospital", "destination", "informal_site",
+)
+AGE_GROUPS = ("0-4", "5-17", "18-59", "60+")
+
+
+def _unwrap_sourced(value):
+    """Accept `{value: x, source: "..."}` wherever a plain number is allowed."""
+    if isinstance(value, dict) and "value" in value and set(value) <= {"value", "source"}:
+        return value["value"]
+    return value
+
+
+def _number(**bounds):
+    return Annotated[float, BeforeValidator(_unwrap_sourced), Field(strict=False, **bounds)]
+
+
+def _integer(**bounds):
+    return Annotated[int, BeforeValidator(_unwrap_sourced), Field(**bounds)]
+
+
+Probability = _number(ge=0, le=1)
+Positive = _number(gt=0)
+NonNegative = _number(ge=0)
+Count = _integer(ge=0)
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# ---------------------------------------------------------------- scenario files
+
+
+class Dwell(Strict):
+    mean: _number(gt=0, le=3650)
+    shape: _integer(ge=1) = 1
+    source: Optional[str] = None
+
+
+class Node(Strict):
+    id: Identifier
+    kind: Literal[NODE_KINDS]
+    name: str
+    country: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    lat: _number(ge=-90, le=90)
+    lon: _number(ge=-180, le=180)
+    capacity: Count
+    host_population: Count
+    host_immune: dict[str, Probability] = {}
+    dwell: Dwell
+    source: Optional[str] = None
+
+
+class Edge(Strict):
+    from_: str = Field(alias="from")
+    to: str
+    travel_days: Count
+    weight: Positive = 1.0
+    source: Optional[str] = None
+
+
+class GroupSize(Strict):
+    mean: _number(ge=1)
+    source: Optional[str] = None
+
+
+class Arrivals(Strict):
+    per_year: Optional[NonNegative] = None
+    per_day: Optional[NonNegative] = None
+    entry: dict[str, Positive]
+    origins: dict[str, Positive]
+    group_size: GroupSize = GroupSize(mean=1)
+    seasonality: Optional[Annotated[list[NonNegative], Field(min_length=12, max_length=12)]] = None
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_rate(self):
+        if (self.per_year is None) == (self.per_day is None):
+            raise ValueError("give exactly one of per_year or per_day")
+        if self.seasonality is not None and sum(self.seasonality) <= 0:
+            raise ValueError("seasonality factors must not all be zero")
+        return self
+
+    @property
+    def people_per_day(self) -> float:
+        return self.per_day if self.per_day is not None else self.per_year / 365.0
+
+
+class Immunity(Strict):
+    vaccinated: Probability = 0.0
+    immune: Probability = 0.0
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _at_most_everyone(self):
+        if self.vaccinated + self.immune > 1:
+            raise ValueError("vaccinated + immune must be at most 1")
+        return self
+
+
+class Origin(Strict):
+    name: str
+    age: dict[Literal[AGE_GROUPS], NonNegative]
+    immunity: dict[str, Immunity] = {}
+    infected: dict[str, Probability] = {}
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _some_age(self):
+        if sum(self.age.values()) <= 0:
+            raise ValueError("age shares must not all be zero")
+        return self
+
+
+class InitialGroup(Strict):
+    node: str
+    people: _integer(ge=1)
+    infected: Count = 0
+    immune: Count = 0
+    origin: str
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _within_people(self):
+        if self.infected + self.immune > self.people:
+            raise ValueError("infected + immune must be at most people")
+        return self
+
+
+class Event(Strict):
+    name: Identifier
+    type: Literal["close_edge"]
+    from_: str = Field(alias="from")
+    to: str
+    day: Count
+    until: Optional[Count] = None
+    optional: bool = False
+    source: Optional[str] = None
+
+
+class Scenario(Strict):
+    name: Identifier
+    description: str = ""
+    start_date: date
+    nodes: Annotated[list[Node], Field(min_length=1)]
+    edges: list[Edge] = []
+    arrivals: Optional[Arrivals] = None
+    origins: dict[str, Origin] = {}
+    initial: list[InitialGroup] = []
+    events: list[Event] = []
+    source: Optional[str] = None
+
+
+# ---------------------------------------------------------------- run configuration
+
+
+class Stage(Strict):
+    """A stage's duration in days: Erlang with this mean and integer shape; mean 0 skips it."""
+
+    mean: NonNegative
+    shape: _integer(ge=1) = 1
+
+
+class RelativeInfectiousness(Strict):
+    presymptomatic: NonNegative = 1.0
+    asymptomatic: NonNegative = 1.0
+    symptomatic: NonNegative = 1.0
+
+
+class DiseaseParams(Strict):
+    name: Identifier
+    r0: Positive
+    latent: Stage
+    presymptomatic: Stage
+    asymptomatic: Stage
+    symptomatic: Stage
+    symptomatic_fraction: Probability
+    case_fatality: Probability
+    relative_infectiousness: RelativeInfectiousness = RelativeInfectiousness()
+    vaccine_efficacy: Probability
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _infectious_somewhere(self):
+        if self.latent.mean <= 0:
+            raise ValueError("latent.mean must be > 0 (a day at least passes between infection and infectiousness)")
+        if self.symptomatic_fraction > 0 and self.symptomatic.mean <= 0:
+            raise ValueError("symptomatic.mean must be > 0 when symptomatic_fraction > 0")
+        if self.symptomatic_fraction < 1 and self.asymptomatic.mean <= 0:
+            raise ValueError("asymptomatic.mean must be > 0 when symptomatic_fraction < 1")
+        return self
+
+
+class Transmission(Strict):
+    group_contact_share: Probability
+    host_contact_share: Probability
+    crowding_exponent: _number(ge=0, le=1)
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _shares(self):
+        if self.group_contact_share + self.host_contact_share > 1:
+            raise ValueError("group_contact_share + host_contact_share must be at most 1")
+        return self
+
+
+class ScenarioChoice(Strict):
+    file: str
+    events: list[str] = []
+
+
+class PolicyConfig(Strict):
+    name: Identifier
+
+
+class RunConfig(Strict):
+    scenario: ScenarioChoice
+    disease: DiseaseParams
+    policy: PolicyConfig
+    transmission: Transmission
+    seed: _integer(ge=0, lt=2**63)
+    days: _integer(ge=1)
+    progress: bool = True
+    threads: Optional[_integer(ge=1)] = None
+    debug: bool = False
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _key_path(loc: tuple, data) -> str:
+    """`nodes.3.capacity` -> `nodes[3] (id camp).capacity`, so the user finds the line."""
+    parts, here = [], data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(here, list) and item < len(here):
+                here = here[item]
+                if isinstance(here, dict) and "id" in here:
+                    label += f" (id {here['id']})"
+            parts.append(label)
+        else:
+            if item in ("function-after", "function-before") or "[" in str(item):
+                continue  # pydantic's internal wrapper names, not keys of the file
+            here = here.get(item) if isinstance(here, dict) else None
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def problems_from(error: ValidationError, data) -> list[Problem]:
+    problems = []
+    for err in error.errors():
+        loc = tuple(err["loc"])
+        value = err.get("input")
+        if err["type"] == "missing":
+            value, allowed = "(missing)", "this key is required"
+        elif err["type"] == "extra_forbidden":
+            allowed = "unknown key (misspelled?); see the format in scenarios/README.md or the config docs"
+            value = loc[-1] if loc else value
+        else:
+            allowed = err["msg"].removeprefix("Value error, ")
+        if isinstance(value, (dict, list)):
+            value = type(value).__name__
+        problems.append(Problem(_key_path(loc, data), value, allowed))
+    return problems
+
+
+def parse_scenario(data, source: str) -> Scenario:
+    if not isinstance(data, dict):
+        raise ConfigError(source, [Problem("(top level)", type(data).__name__, "a scenario file must be a mapping of keys")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(source, problems_from(error, data)) from None
+
+
+def parse_run_config(data: dict, source: str = "config") -> RunConfig:
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(source, problems_from(error, data)) from None
