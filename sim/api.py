@@ -9,7 +9,7 @@ import numba
 from sim.config import run_config, scenario_path
 from sim.model import RouteModel
 from sim.results import Result, summarise
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, validate_graph
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,17 @@ def simulate(cfg, scenario: nx.DiGraph | None = None, progress: bool | None = No
     `cfg.scenario.file`. Everything is validated before the first simulated day.
     """
     config = run_config(cfg)
-    graph = scenario if scenario is not None else load_scenario(scenario_path(config.scenario.file))
+    graph = validate_graph(scenario) if scenario is not None else load_scenario(scenario_path(config.scenario.file))
+    threads_before = numba.get_num_threads()
     if config.threads is not None:
         numba.set_num_threads(min(config.threads, numba.config.NUMBA_NUM_THREADS))
-    started = time.perf_counter()
-    model = RouteModel(graph, config)
-    model.run(progress=config.progress if progress is None else progress)
-    runtime = time.perf_counter() - started
+    try:
+        started = time.perf_counter()
+        model = RouteModel(graph, config)
+        model.run(progress=config.progress if progress is None else progress)
+        runtime = time.perf_counter() - started
+    finally:
+        numba.set_num_threads(threads_before)
     identity = {
         "scenario": graph.graph["name"],
         "scenario_file": str(graph.graph["file"]),

@@ -38,17 +38,45 @@ def read_yaml(path: Path) -> object:
 def load_scenario(path) -> nx.DiGraph:
     """Read, validate and return the route graph of a scenario file."""
     path = Path(path)
-    scenario = parse_scenario(read_yaml(path), str(path))
+    return checked_graph(read_yaml(path), str(path))
+
+
+def validate_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """Validate a route graph that may have been edited after loading, by the same rules as a file.
+    Returns a freshly built graph from the validated data."""
+    return checked_graph(graph_data(graph), f"{graph.graph.get('file', 'graph')} (as edited)")
+
+
+def checked_graph(data, source: str) -> nx.DiGraph:
+    scenario = parse_scenario(data, source)
     problems = reference_problems(scenario)
     if problems:
-        raise ConfigError(str(path), problems)
-    graph = to_graph(scenario, str(path))
+        raise ConfigError(source, problems)
+    graph = to_graph(scenario, source)
     problems = reachability_problems(graph)
     if problems:
-        raise ConfigError(str(path), problems)
+        raise ConfigError(source, problems)
     for node in unreached_nodes(graph):
-        log.warning("%s: node %s can be reached by no arrival or initial group", path, node)
+        log.warning("%s: node %s can be reached by no arrival or initial group", source, node)
     return graph
+
+
+def graph_data(graph: nx.DiGraph) -> dict:
+    """A route graph back to scenario-file data (the inverse of `to_graph`)."""
+    dump = lambda item: item.model_dump(by_alias=True)
+    arrivals = graph.graph.get("arrivals")
+    return {
+        "name": graph.graph.get("name"),
+        "description": graph.graph.get("description", ""),
+        "source": graph.graph.get("source"),
+        "start_date": graph.graph.get("start_date"),
+        "nodes": [{"id": node, **attrs} for node, attrs in graph.nodes(data=True)],
+        "edges": [{"from": u, "to": v, **attrs} for u, v, attrs in graph.edges(data=True)],
+        "arrivals": dump(arrivals) if arrivals is not None else None,
+        "origins": {code: dump(origin) for code, origin in graph.graph.get("origins", {}).items()},
+        "initial": [dump(group) for group in graph.graph.get("initial", [])],
+        "events": [dump(event) for event in graph.graph.get("events", [])],
+    }
 
 
 def reference_problems(scenario: Scenario) -> list[Problem]:
@@ -94,6 +122,7 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
 def to_graph(scenario: Scenario, source: str) -> nx.DiGraph:
     graph = nx.DiGraph(
         name=scenario.name,
+        source=scenario.source,
         description=scenario.description,
         start_date=scenario.start_date,
         arrivals=scenario.arrivals,

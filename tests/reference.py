@@ -1,0 +1,119 @@
+"""Plain-Python readings of the kernels' rules, one person at a time, for differential tests.
+
+Written from the rules as stated in the kernels' docstrings, not by translating the kernels line
+by line: the random number hash is reimplemented here with Python integers, durations are drawn
+by a linear scan of the cumulative table, and route choice by cumulative weights.
+"""
+
+import math
+
+import numpy as np
+
+from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
+
+MASK = (1 << 64) - 1
+GOLDEN, M1, M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def mix(z: int) -> int:
+    z = ((z ^ (z >> 30)) * M1) & MASK
+    z = ((z ^ (z >> 27)) * M2) & MASK
+    return z ^ (z >> 31)
+
+
+def day_key(seed: int, stream: int, day: int) -> int:
+    z = mix((seed + GOLDEN) & MASK)
+    z = mix(z ^ ((stream * GOLDEN) & MASK))
+    return mix(z ^ ((day + M1) & MASK))
+
+
+def uniform(key: int, person: int) -> float:
+    return (mix(int(key) ^ ((int(person) * GOLDEN) & MASK)) >> 11) / 2.0**53
+
+
+def days_from(cdf_row, length: int, u: float) -> int:
+    for day in range(1, length + 1):
+        if cdf_row[day - 1] > u:
+            return day
+    return length
+
+
+def move(p, routes, edge_open, route_key, dwell_key, infectious):
+    """Returns exits and infectious exits per node; updates the person dict-of-arrays p."""
+    exits = np.zeros(routes["node_count"], dtype=np.int64)
+    exits_infectious = np.zeros(routes["node_count"], dtype=np.int64)
+    for i in range(len(p["where"])):
+        if p["where"][i] not in (AT_NODE, ON_EDGE):
+            continue
+        p["move_timer"][i] -= 1
+        if p["move_timer"][i] > 0:
+            continue
+        here = p["node"][i]
+        dwell = lambda n: days_from(routes["dwell_cdf"][n], routes["dwell_days"][n], uniform(dwell_key, p["group"][i]))
+        if p["where"][i] == ON_EDGE:
+            p["where"][i], p["edge"][i], p["move_timer"][i] = AT_NODE, -1, dwell(here)
+        elif routes["is_destination"][here]:
+            p["where"][i] = EXITED
+            exits[here] += 1
+            exits_infectious[here] += int(infectious[p["state"][i]])
+        else:
+            options = [e for e in range(routes["out_start"][here], routes["out_start"][here + 1]) if edge_open[e]]
+            if not options:
+                p["move_timer"][i] = 1
+                continue
+            weights = np.array([routes["edge_weight"][e] for e in options])
+            target = uniform(route_key, p["group"][i]) * weights.sum()
+            chosen = options[min(int(np.searchsorted(np.cumsum(weights), target, side="right")), len(options) - 1)]
+            p["node"][i] = routes["edge_target"][chosen]
+            if routes["edge_travel"][chosen] == 0:
+                p["move_timer"][i] = dwell(p["node"][i])
+            else:
+                p["where"][i], p["edge"][i], p["move_timer"][i] = ON_EDGE, chosen, routes["edge_travel"][chosen]
+    return exits, exits_infectious
+
+
+def progress(p, disease, branch_key, duration_key, node_count):
+    deaths = np.zeros(node_count, dtype=np.int64)
+    for i in range(len(p["where"])):
+        if p["where"][i] not in (AT_NODE, ON_EDGE) or disease.duration_days[p["state"][i]] == 0:
+            continue
+        p["state_timer"][i] -= 1
+        if p["state_timer"][i] > 0:
+            continue
+        current = p["state"][i]
+        u = uniform(branch_key, i)
+        branches = [b for b in range(disease.next_state.shape[1]) if u < disease.next_cumulative[current, b]]
+        upcoming = disease.next_state[current, branches[0] if branches else -1]
+        p["state"][i] = upcoming
+        if disease.duration_days[upcoming] > 0:
+            p["state_timer"][i] = days_from(disease.duration_cdf[upcoming], disease.duration_days[upcoming],
+                                            uniform(duration_key, i))
+        if upcoming == disease.dead:
+            p["where"][i] = DEAD
+            deaths[p["node"][i]] += 1
+    return deaths
+
+
+def infect(p, groups, disease, site_rate, host_rate, host_share, group_share, infection_key, latent_key):
+    new = np.zeros(len(site_rate), dtype=np.int64)
+    before = {k: v.copy() for k, v in p.items()}
+    for first, size in groups:
+        members = range(first, first + size)
+        for a in members:
+            if before["state"][a] != disease.susceptible or before["where"][a] not in (AT_NODE, ON_EDGE):
+                continue
+            mates = [b for b in members if b != a and before["where"][b] == before["where"][a]
+                     and before["node"][b] == before["node"][a] and before["edge"][b] == before["edge"][a]]
+            from_group = sum(disease.infectiousness[before["state"][b]] for b in mates) / len(mates) if mates else 0.0
+            here = before["node"][a]
+            if before["where"][a] == ON_EDGE:
+                rate = group_share * disease.beta * from_group if mates else 0.0
+            else:
+                g = group_share if mates else 0.0
+                rate = (1 - g - host_share[here]) * site_rate[here] + host_share[here] * host_rate[here] + g * disease.beta * from_group
+            if rate > 0 and uniform(infection_key, a) < 1 - math.exp(-rate * (1 - before["protection"][a])):
+                p["state"][a] = disease.exposed
+                p["state_timer"][a] = days_from(disease.duration_cdf[disease.exposed],
+                                                disease.duration_days[disease.exposed], uniform(latent_key, a))
+                new[here] += 1
+    return new

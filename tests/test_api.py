@@ -1,0 +1,80 @@
+"""The notebook API and the command line: compose, simulate, results, outputs on disk."""
+
+import json
+import subprocess
+import sys
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from conftest import DEMO, ROOT, config
+from sim import ConfigError, RouteModel, load_scenario, run_config, simulate
+from sim.config import SCENARIO_DIR
+
+
+def test_load_scenario_gives_the_route_graph():
+    graph = load_scenario(SCENARIO_DIR / "demo.yaml")
+    assert isinstance(graph, nx.DiGraph)
+    assert graph.number_of_nodes() == 6 and graph.number_of_edges() == 7
+    assert graph.nodes["transit_camp"]["kind"] == "transit_centre"
+    assert graph.edges["exit_post", "city"]["travel_days"] == 2
+    assert graph.graph["arrivals"].per_day == 20
+
+
+def test_simulate_returns_tidy_timeseries_and_summary(tmp_path):
+    result = simulate(config(*DEMO, "disease=measles", "seed=7", "days=120"))
+    series = result.timeseries
+    assert list(series.columns) == ["day", "node", "population", "metric", "value"]
+    assert series.day.min() == 0 and series.day.max() == 119
+    assert set(series.population.unique()) == {"migrants", "hosts"}
+    assert {"new_infections", "present", "susceptible", "arrivals"} <= set(series.metric.unique())
+    summary = result.summary
+    assert (summary["scenario"], summary["disease"], summary["policy"], summary["seed"]) == ("demo", "measles", "baseline", 7)
+    for key in ("arrivals", "infections_migrants", "infections_hosts", "attack_rate_migrants", "deaths_migrants",
+                "peak_day", "still_in_transit", "runtime_seconds"):
+        assert key in summary
+    folder = result.save(tmp_path / "run")
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "timeseries.parquet"), series)
+    assert json.loads((folder / "summary.json").read_text())["arrivals"] == summary["arrivals"]
+    assert json.loads((folder / "config.json").read_text())["disease"]["name"] == "measles"
+    assert not list(folder.glob("*.tmp"))
+
+
+def test_an_edited_graph_can_be_simulated():
+    graph = load_scenario(SCENARIO_DIR / "demo.yaml")
+    graph.edges["transit_camp", "roadside"]["weight"] = 100.0
+    edited = simulate(config(*DEMO, "days=60"), scenario=graph)
+    plain = simulate(config(*DEMO, "days=60"))
+    at_roadside = lambda r: r.timeseries.query("node == 'roadside' and metric == 'present' and population == 'migrants'").value.sum()
+    # the roadside's share of people leaving the camp goes from 0.2 / 1.0 to 100 / 100.8: about 5 times
+    assert at_roadside(edited) > 3 * at_roadside(plain)
+
+
+def test_an_edited_graph_is_validated_too():
+    graph = load_scenario(SCENARIO_DIR / "demo.yaml")
+    graph.nodes["clinic"]["capacity"] = -1
+    graph.add_edge("city", "nowhere", travel_days=1, weight=1.0)
+    with pytest.raises(ConfigError) as caught:
+        simulate(config(*DEMO, "days=10"), scenario=graph)
+    assert "nodes[3] (id clinic).capacity" in str(caught.value)
+
+
+def test_person_view():
+    model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*DEMO, "days=10")))
+    model.run()
+    person = model.person(0)
+    assert person["origin"] == "SYR" and person["group_size"] == 1  # the first initial-group person
+    assert person["where"] in ("at node", "on edge", "left at destination", "dead")
+    assert len(model.agents) == 6  # one Site agent per node
+
+
+def test_command_line_with_scenario_file_and_run_dir(tmp_path):
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "run.py", f"scenario.file={SCENARIO_DIR / 'demo.yaml'}", "disease=covid19",
+                           "seed=3", "days=30", f"hydra.run.dir={out}"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "people entering the route" in done.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["scenario"], summary["disease"], summary["seed"], summary["days"]) == ("demo", "covid19", 3, 30)
+    assert (out / "timeseries.parquet").exists() and (out / ".hydra" / "config.yaml").exists()

@@ -1,0 +1,58 @@
+"""Everyone who arrived is, on every day, at one node, on one edge, gone at a destination, or dead."""
+
+import numpy as np
+import pytest
+
+from conftest import DEMO, config
+from sim import simulate
+
+
+@pytest.fixture(scope="module", params=["measles", "covid19"])
+def demo_run(request):
+    return simulate(config(*DEMO, f"disease={request.param}", "days=200", "scenario.events=[border_closure]"))
+
+
+def per_day(series, population, metric):
+    rows = series[(series.population == population) & (series.metric == metric)]
+    return rows.groupby("day", observed=True).value.sum().to_numpy()
+
+
+def test_people_are_conserved(demo_run):
+    series = demo_run.timeseries
+    arrived = np.cumsum(per_day(series, "migrants", "arrivals"))
+    gone = np.cumsum(per_day(series, "migrants", "exits"))
+    dead = np.cumsum(per_day(series, "migrants", "new_deaths"))
+    in_system = per_day(series, "migrants", "present") + per_day(series, "migrants", "in_transit")
+    np.testing.assert_array_equal(in_system + gone + dead, arrived)
+    assert arrived[-1] > 3000  # 20 a day for 200 days, plus the initial group
+
+
+def test_state_counts_add_up_to_people_in_the_system(demo_run):
+    series = demo_run.timeseries
+    in_system = per_day(series, "migrants", "present") + per_day(series, "migrants", "in_transit")
+    states = ["susceptible", "exposed", "presymptomatic", "asymptomatic", "symptomatic", "recovered"]
+    np.testing.assert_array_equal(sum(per_day(series, "migrants", s) for s in states), in_system)
+
+
+def test_host_communities_are_conserved(demo_run):
+    series = demo_run.timeseries
+    hosts = series[series.population == "hosts"]
+    alive = per_day(hosts, "hosts", "present")
+    dead = np.cumsum(per_day(hosts, "hosts", "new_deaths"))
+    compartments = sum(per_day(hosts, "hosts", m) for m in ("susceptible", "exposed", "infectious", "recovered"))
+    np.testing.assert_array_equal(compartments, alive)
+    np.testing.assert_array_equal(alive + dead, np.full_like(alive, 3000 + 2000 + 500 + 1000))
+
+
+def test_no_negative_counts(demo_run):
+    assert (demo_run.timeseries.value >= 0).all()
+
+
+def test_summary_matches_the_time_series(demo_run):
+    series, summary = demo_run.timeseries, demo_run.summary
+    assert summary["arrivals"] == per_day(series, "migrants", "arrivals").sum()
+    assert summary["infections_migrants"] == per_day(series, "migrants", "new_infections").sum()
+    assert summary["infections_hosts"] == per_day(series, "hosts", "new_infections").sum()
+    last = series.day.max()
+    assert summary["still_in_transit"] == series[(series.day == last) & series.metric.isin(["present", "in_transit"])
+                                                 & (series.population == "migrants")].value.sum()

@@ -1,0 +1,37 @@
+"""The same config and seed give byte-identical outputs, on 1 or 2 numba threads."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+from conftest import DEMO, ROOT, config
+from sim import simulate
+
+
+def run_cli(folder, threads: int, *overrides: str) -> bytes:
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
+    subprocess.run([sys.executable, "run.py", *DEMO, "days=150", "progress=false", f"hydra.run.dir={folder}", *overrides],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    return (folder / "timeseries.parquet").read_bytes()
+
+
+def test_same_seed_same_bytes_on_one_and_two_threads(tmp_path):
+    one = run_cli(tmp_path / "one", 1)
+    again = run_cli(tmp_path / "again", 1)
+    two = run_cli(tmp_path / "two", 2)
+    assert one == again
+    assert one == two
+
+
+def test_other_seed_other_epidemic():
+    a = simulate(config(*DEMO, "days=150", "seed=1")).timeseries.value.to_numpy()
+    b = simulate(config(*DEMO, "days=150", "seed=2")).timeseries.value.to_numpy()
+    assert not np.array_equal(a, b)
+
+
+def test_threads_setting_does_not_change_results():
+    one = simulate(config(*DEMO, "days=120", "threads=1", "disease=covid19")).timeseries
+    two = simulate(config(*DEMO, "days=120", "threads=2", "disease=covid19")).timeseries
+    assert one.equals(two)

@@ -1,0 +1,69 @@
+"""A single closed, well-mixed site matches the SEIR final-size relation.
+
+With everyone present from day 0, no host community and no travel groups, the fraction z of the
+N people ever infected solves 1 - z = (S0 / N) exp(-R0 z). The stochastic final size of a major
+outbreak is asymptotically normal with standard deviation sigma / sqrt(N), where
+sigma^2 = z (1 - z) [1 + cv^2 R0^2 (1 - z)] / [1 - R0 (1 - z)]^2 and cv is the coefficient of
+variation of the infectious period (Andersson and Britton 2000, Stochastic Epidemic Models and
+Their Statistical Analysis, Theorem 4.2). The tolerance is 4 sigma / sqrt(N).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from conftest import QUICK_DISEASE, config, one_site
+from sim import simulate
+from sim.disease import natural_history
+from sim.config import run_config
+
+PEOPLE, SEEDED = 20_000, 20
+
+
+def final_size(r0: float, susceptible_share: float) -> float:
+    z = 0.9
+    for _ in range(200):
+        z = 1.0 - susceptible_share * math.exp(-r0 * z)
+    return z
+
+
+def tolerance(r0: float, z: float, cv: float, people: int) -> float:
+    """Four standard deviations of the final size of a major outbreak (see the module docstring)."""
+    sigma = math.sqrt(z * (1 - z) * (1 + cv**2 * r0**2 * (1 - z))) / (1 - r0 * (1 - z))
+    return 4 * sigma / math.sqrt(people)
+
+
+def infectious_period_cv(cfg) -> float:
+    disease = natural_history(run_config(cfg).disease)
+    state = disease.names.index("symptomatic")
+    pmf = np.diff(disease.duration_cdf[state, : disease.duration_days[state]], prepend=0.0)
+    days = np.arange(1, pmf.size + 1)
+    mean = np.sum(pmf * days)
+    return math.sqrt(np.sum(pmf * (days - mean) ** 2)) / mean
+
+
+@pytest.mark.parametrize("r0", [1.5, 2.5, 4.0])
+def test_final_size_relation(write_scenario, r0):
+    path = write_scenario(one_site(people=PEOPLE, infected=SEEDED))
+    cfg = config(f"scenario.file={path}", "disease=covid19", f"disease.r0={r0}", "days=400", *QUICK_DISEASE)
+    result = simulate(cfg)
+    z = final_size(r0, (PEOPLE - SEEDED) / PEOPLE)
+    observed = (result.summary["infections_migrants"] + SEEDED) / PEOPLE
+    assert abs(observed - z) < tolerance(r0, z, infectious_period_cv(cfg), PEOPLE), (observed, z)
+    series = result.timeseries
+    still_infected = series[(series.day == 399) & series.metric.isin(["exposed", "symptomatic"])].value.sum()
+    assert still_infected == 0, "the epidemic must be over, or the final size is not final"
+
+
+def test_crowding_raises_transmission_above_capacity(write_scenario):
+    """The same closed site built for a tenth of its people: more infections, as crowding implies."""
+    people, seeded, r0 = 5000, 20, 1.5
+    for capacity, effective_r0 in ((1_000_000, r0), (people // 10, r0 * math.sqrt(10))):
+        # at ten times capacity with crowding_exponent 0.5, site transmission is sqrt(10) times higher
+        path = write_scenario(one_site(people=people, infected=seeded, capacity=capacity), f"c{capacity}.yaml")
+        cfg = config(f"scenario.file={path}", "disease=covid19", f"disease.r0={r0}", "days=300",
+                     "transmission.crowding_exponent=0.5", *QUICK_DISEASE)
+        observed = (simulate(cfg).summary["infections_migrants"] + seeded) / people
+        z = final_size(effective_r0, (people - seeded) / people)
+        assert abs(observed - z) < tolerance(effective_r0, z, infectious_period_cv(cfg), people), (capacity, observed, z)

@@ -1,0 +1,156 @@
+"""Each numba kernel agrees with a plain-Python reading of the same rule (tests/reference.py)."""
+
+import numba as nb
+import numpy as np
+import pytest
+
+import reference
+from sim import kernels
+from sim.disease import natural_history
+from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
+from sim.rng import Stream, day_key, uniform_at, uniforms
+from sim.routes import compile_routes
+from sim.scenario import load_scenario
+from sim.config import SCENARIO_DIR, run_config
+from conftest import config
+
+THREADS = nb.config.NUMBA_NUM_THREADS
+
+
+@pytest.fixture(scope="module")
+def disease():
+    return natural_history(run_config(config("disease=covid19")).disease)
+
+
+@pytest.fixture(scope="module")
+def routes():
+    return compile_routes(load_scenario(SCENARIO_DIR / "demo.yaml"))
+
+
+def random_people(rng, n, node_count, edge_count, disease, group_sizes):
+    groups = np.repeat(np.arange(len(group_sizes)), group_sizes).astype(np.int32)
+    where = rng.choice([AT_NODE, ON_EDGE, EXITED, DEAD], size=n, p=[0.6, 0.3, 0.05, 0.05]).astype(np.int8)
+    edge = np.where(where == ON_EDGE, rng.integers(0, edge_count, n), -1).astype(np.int32)
+    return {
+        "where": where,
+        "node": rng.integers(0, node_count, n).astype(np.int32),
+        "edge": edge,
+        "move_timer": rng.integers(1, 4, n).astype(np.int16),
+        "state": rng.integers(0, len(disease.names) - 1, n).astype(np.int8),
+        "state_timer": rng.integers(1, 4, n).astype(np.int32),
+        "protection": rng.choice([0.0, 0.5], size=n).astype(np.float32),
+        "group": groups,
+    }
+
+
+def group_table(sizes):
+    firsts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int32)
+    return firsts, np.asarray(sizes, dtype=np.int32)
+
+
+def copy(p):
+    return {k: v.copy() for k, v in p.items()}
+
+
+def test_hash_matches_a_python_reading():
+    for seed, stream, day in [(0, 1, 0), (7, 5, 364), (2**40 + 3, 11, 10_000)]:
+        key = day_key(seed, stream, day)
+        assert int(key) == reference.day_key(seed, stream, day)
+        for person in [0, 1, 12345, 2**31 - 1]:
+            assert uniform_at(key, person) == reference.uniform(key, person)
+
+
+def test_uniforms_are_uniform():
+    """Mean and variance of 10^6 draws within 5 standard errors of 1/2 and 1/12."""
+    u = uniforms(day_key(3, 1, 0), np.arange(1_000_000, dtype=np.int64))
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 5 * np.sqrt(1 / 12 / u.size)
+    assert abs(u.var() - 1 / 12) < 5 * np.sqrt(1 / 180 / u.size)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_move_agrees(routes, disease, seed):
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 4, 60)
+    p = random_people(rng, int(sizes.sum()), routes.node_count, len(routes.edge_target), disease, sizes)
+    p["node"][p["where"] == ON_EDGE] = routes.edge_target[p["edge"][p["where"] == ON_EDGE]]
+    edge_open = rng.random(len(routes.edge_target)) < 0.7
+    route_key, dwell_key = day_key(seed, Stream.ROUTE, 4), day_key(seed, Stream.DWELL, 4)
+    infectious = disease.infectiousness > 0
+    expected = copy(p)
+    table = {"node_count": routes.node_count, **{k: getattr(routes, k) for k in (
+        "dwell_cdf", "dwell_days", "is_destination", "out_start", "edge_weight", "edge_target", "edge_travel")}}
+    exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious)
+    tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
+    kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["move_timer"], p["group"], p["state"],
+                 infectious, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
+                 edge_open, routes.is_destination, routes.dwell_cdf, routes.dwell_days, route_key, dwell_key, tally)
+    for name in ("where", "node", "edge", "move_timer"):
+        np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
+    np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS], exits)
+    np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS_INFECTIOUS], exits_infectious)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_progress_agrees(disease, seed):
+    rng = np.random.default_rng(seed)
+    sizes = np.ones(300, dtype=np.int64)
+    p = random_people(rng, 300, 4, 3, disease, sizes)
+    p["state_timer"][:] = rng.integers(1, 3, 300)
+    branch_key, duration_key = day_key(seed, Stream.BRANCH, 9), day_key(seed, Stream.DURATION, 9)
+    expected = copy(p)
+    deaths = reference.progress(expected, disease, branch_key, duration_key, 4)
+    tally = np.zeros((THREADS, 4, 20), dtype=np.int64)
+    kernels.progress(300, p["where"], p["node"], p["state"], p["state_timer"], disease.next_state,
+                     disease.next_cumulative, disease.duration_cdf, disease.duration_days, disease.dead,
+                     branch_key, duration_key, tally)
+    for name in ("where", "state", "state_timer"):
+        np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
+    np.testing.assert_array_equal(tally.sum(0)[:, kernels.NEW_DEATHS], deaths)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_infect_agrees(disease, seed):
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 5, 80)
+    n = int(sizes.sum())
+    p = random_people(rng, n, 3, 2, disease, sizes)
+    firsts, group_sizes = group_table(sizes)
+    site_rate = rng.random(3) * 0.8
+    host_rate = rng.random(3) * 0.3
+    host_share = np.array([0.0, 0.1, 0.2])
+    infection_key, latent_key = day_key(seed, Stream.INFECTION, 2), day_key(seed, Stream.LATENT, 2)
+    expected = copy(p)
+    new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, site_rate, host_rate, host_share,
+                           0.3, infection_key, latent_key)
+    tally = np.zeros((THREADS, 3, 20), dtype=np.int64)
+    exposed = disease.exposed
+    kernels.infect(len(sizes), firsts, group_sizes, p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
+                   p["protection"], disease.infectiousness, site_rate, host_rate, host_share, 0.3, disease.beta,
+                   exposed, disease.duration_cdf[exposed], disease.duration_days[exposed], disease.susceptible,
+                   infection_key, latent_key, tally)
+    assert new.sum() > 0, "the inputs should infect someone, or the comparison is empty"
+    for name in ("state", "state_timer"):
+        np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
+    np.testing.assert_array_equal(tally.sum(0)[:, kernels.NEW_INFECTIONS], new)
+
+
+def test_census_counts_everyone_in_the_system(disease):
+    rng = np.random.default_rng(5)
+    p = random_people(rng, 500, 4, 3, disease, np.ones(500, dtype=np.int64))
+    tally = np.zeros((THREADS, 4, kernels.STATE_FIRST + len(disease.names)), dtype=np.int64)
+    kernels.census(500, p["where"], p["node"], p["state"], tally)
+    counts = tally.sum(0)
+    for node in range(4):
+        here = p["node"] == node
+        assert counts[node, kernels.PRESENT] == np.sum(here & (p["where"] == AT_NODE))
+        assert counts[node, kernels.IN_TRANSIT] == np.sum(here & (p["where"] == ON_EDGE))
+        in_system = here & np.isin(p["where"], [AT_NODE, ON_EDGE])
+        for s in range(len(disease.names)):
+            assert counts[node, kernels.STATE_FIRST + s] == np.sum(in_system & (p["state"] == s))
+
+
+def test_sample_days_inverts_the_table():
+    cdf = np.array([0.2, 0.5, 0.9, 1.0])
+    for u, days in [(0.0, 1), (0.19, 1), (0.2, 2), (0.5, 3), (0.95, 4), (0.999, 4)]:
+        assert kernels.sample_days(cdf, 4, u) == days == reference.days_from(cdf, 4, u)
