@@ -124,7 +124,7 @@ class Arrivals:
     def _place(self, people: Population, ids, group_ids, nodes, day: int) -> None:
         """Put new people at their first node with a dwell drawn per group (families stay together)."""
         draws = uniforms(day_key(self.seed, Stream.DWELL, day), group_ids.astype(np.int64))
-        timers = draw_days(self.routes.dwell_cdf, self.routes.dwell_days, np.asarray(nodes, dtype=np.int64), draws)
+        timers = draw_days(self.routes.dwell_table, np.asarray(nodes, dtype=np.int64), draws)
         people.where[ids] = AT_NODE
         people.node[ids] = nodes
         people.edge[ids] = -1
@@ -153,5 +153,4 @@ class Arrivals:
         exposed = self.disease.exposed
         draws = uniforms(day_key(self.seed, Stream.LATENT, day), ids.astype(np.int64))
         people.state[ids] = exposed
-        people.state_timer[ids] = draw_days(self.disease.duration_cdf, self.disease.duration_days,
-                                            np.full(draws.shape[0], exposed, dtype=np.int64), draws)
+        people.state_timer[ids] = draw_days(self.disease.duration_table, np.full(draws.shape[0], exposed, dtype=np.int64), draws)

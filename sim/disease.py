@@ -15,7 +15,6 @@ fully susceptible crowd infects `r0` others: beta = r0 / (expected infectiousnes
 infectious), with the expectation taken over the compiled, discretised durations.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,33 +22,31 @@ import numpy as np
 from sim.schema import DiseaseParams, Stage
 
 INFECTIOUSNESS_SCALE = 1 << 16  # fixed point, so sums of infectiousness are exact in any order
-MAX_BRANCHES = 2
-TAIL = 1e-10  # probability mass left beyond the last tabulated day
+MAX_BRANCHES = 3
+QUANTILES = 2048  # a duration is one of this many equally likely whole-day values
 
 
-def erlang_cdf(x: float, mean: float, shape: int) -> float:
-    if x <= 0:
-        return 0.0
-    rate_x = shape * x / mean
-    term, total = 1.0, 1.0
+def erlang_cdf(x: np.ndarray, mean: float, shape: int) -> np.ndarray:
+    rate_x = shape * np.maximum(x, 0.0) / mean
+    term, total = np.ones_like(rate_x), np.ones_like(rate_x)
     for n in range(1, shape):
-        term *= rate_x / n
-        total += term
-    return 1.0 - math.exp(-rate_x) * total
+        term = term * rate_x / n
+        total = total + term
+    return 1.0 - np.exp(-rate_x) * total
 
 
-def duration_cdf(stage: Stage) -> np.ndarray:
-    """Cumulative probabilities of lasting 1, 2, ... days: Erlang(mean, shape) rounded to whole
-    days, at least one day (the model's time step)."""
-    cdf = []
-    day = 1
-    while True:
-        cdf.append(erlang_cdf(day + 0.5, stage.mean, stage.shape))
-        if 1.0 - cdf[-1] < TAIL:
-            break
-        day += 1
-    cdf[-1] = 1.0
-    return np.asarray(cdf)
+def duration_table(stage: Stage) -> np.ndarray:
+    """Whole-day durations at the midpoints of QUANTILES equal slices of probability: Erlang(mean,
+    shape) rounded to whole days, at least one day (the model's time step). A draw picks one entry
+    with a uniform, so sampling is one lookup, and the mean of the table is the exact mean of what
+    the kernels draw (used to calibrate beta)."""
+    probability = (np.arange(QUANTILES) + 0.5) / QUANTILES
+    low, high = np.zeros(QUANTILES), np.full(QUANTILES, stage.mean * (10.0 + 50.0 / stage.shape))
+    for _ in range(80):  # bisection of the continuous quantile
+        middle = (low + high) / 2
+        below = erlang_cdf(middle, stage.mean, stage.shape) < probability
+        low, high = np.where(below, middle, low), np.where(below, high, middle)
+    return np.maximum(1, np.rint((low + high) / 2)).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -72,8 +69,7 @@ class NaturalHistory:
     symptomatic: np.ndarray  # bool
     next_state: np.ndarray  # int8 [state, branch]
     next_cumulative: np.ndarray  # float64 [state, branch]
-    duration_cdf: np.ndarray  # float64 [state, day - 1]
-    duration_days: np.ndarray  # int32: table length per state, 0 for absorbing states
+    duration_table: np.ndarray  # int32 [state, quantile]: whole days; all 0 for absorbing states
     mean_days: np.ndarray  # float64: expected days in each state
     visit_probability: np.ndarray  # float64: probability an infection passes through each state
     beta: float
@@ -144,17 +140,12 @@ def compile_states(name: str, states: list[StateSpec], r0: float, vaccine_effica
     names = tuple(state.name for state in states)
     code = {state_name: i for i, state_name in enumerate(names)}
     n = len(states)
-    cdfs = [duration_cdf(state.duration) if state.duration is not None else np.zeros(0) for state in states]
-    width = max(1, max(len(cdf) for cdf in cdfs))
-    duration_table = np.ones((n, width))
+    durations = np.zeros((n, QUANTILES), dtype=np.int32)
     next_state = np.zeros((n, MAX_BRANCHES), dtype=np.int8)
     next_cumulative = np.ones((n, MAX_BRANCHES))
-    mean_days = np.zeros(n)
-    for i, (state, cdf) in enumerate(zip(states, cdfs)):
-        duration_table[i, : len(cdf)] = cdf
-        if len(cdf):
-            pmf = np.diff(cdf, prepend=0.0)
-            mean_days[i] = float(np.sum(pmf * np.arange(1, len(cdf) + 1)))
+    for i, state in enumerate(states):
+        if state.duration is not None:
+            durations[i] = duration_table(state.duration)
         if state.duration is not None and not state.next:
             raise ValueError(f"state {state.name} has a duration but no next state")
         if len(state.next) > MAX_BRANCHES:
@@ -167,6 +158,7 @@ def compile_states(name: str, states: list[StateSpec], r0: float, vaccine_effica
         for b in range(len(state.next), MAX_BRANCHES):
             next_state[i, b] = next_state[i, max(0, len(state.next) - 1)]
         next_cumulative[i, max(0, len(state.next) - 1):] = 1.0
+    mean_days = durations.mean(axis=1)
     visit = np.zeros(n)
     visit[code["exposed"]] = 1.0
     for i in range(n):  # states are listed in the order infection passes through them
@@ -184,8 +176,7 @@ def compile_states(name: str, states: list[StateSpec], r0: float, vaccine_effica
         symptomatic=np.array([state.symptomatic for state in states]),
         next_state=next_state,
         next_cumulative=next_cumulative,
-        duration_cdf=duration_table,
-        duration_days=np.array([len(cdf) for cdf in cdfs], dtype=np.int32),
+        duration_table=durations,
         mean_days=mean_days,
         visit_probability=visit,
         beta=r0 / infectious_days,

@@ -21,31 +21,24 @@ STATE_FIRST = 8
 
 
 @nb.njit(cache=True)
-def sample_days(cdf_table, length, u):
-    """Whole days from a tabulated cumulative distribution: the first day whose cdf exceeds u."""
-    low, high = 0, length - 1
-    while low < high:
-        middle = (low + high) // 2
-        if cdf_table[middle] > u:
-            high = middle
-        else:
-            low = middle + 1
-    return low + 1
+def sample_days(table, u):
+    """Whole days from a quantile table (sim.disease.duration_table) and a uniform in [0, 1)."""
+    return table[np.int64(u * table.shape[0])]
 
 
 @nb.njit(cache=True)
-def draw_days(cdf_tables, table_days, rows, u):
+def draw_days(tables, rows, u):
     """`sample_days` for many draws at once: row `rows[k]` of the tables with uniform `u[k]`."""
     out = np.empty(u.shape[0], dtype=np.int32)
     for k in range(u.shape[0]):
-        out[k] = sample_days(cdf_tables[rows[k]], table_days[rows[k]], u[k])
+        out[k] = sample_days(tables[rows[k]], u[k])
     return out
 
 
 @nb.njit(cache=True, parallel=True)
 def move(count, where, node, edge, move_timer, group, state, infectious,
          out_start, edge_target, edge_travel, edge_weight, edge_open, is_destination,
-         dwell_cdf, dwell_days, route_key, dwell_key, tally):
+         dwell_table, route_key, dwell_key, tally):
     """Movement: people whose time at a node is over leave along an open outgoing edge (chosen by
     weight), travel for the edge's days and arrive; at a destination they leave the model.
 
@@ -67,7 +60,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious,
         if status == ON_EDGE:
             where[i] = AT_NODE
             edge[i] = -1
-            move_timer[i] = sample_days(dwell_cdf[here], dwell_days[here], uniform_at(dwell_key, group[i]))
+            move_timer[i] = sample_days(dwell_table[here], uniform_at(dwell_key, group[i]))
             continue
         if is_destination[here]:
             where[i] = EXITED
@@ -93,7 +86,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious,
         target = edge_target[chosen]
         node[i] = target
         if edge_travel[chosen] == 0:
-            move_timer[i] = sample_days(dwell_cdf[target], dwell_days[target], uniform_at(dwell_key, group[i]))
+            move_timer[i] = sample_days(dwell_table[target], uniform_at(dwell_key, group[i]))
         else:
             where[i] = ON_EDGE
             edge[i] = chosen
@@ -102,7 +95,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious,
 
 @nb.njit(cache=True, parallel=True)
 def progress(count, where, node, state, state_timer, next_state, next_cumulative,
-             duration_cdf, duration_days, dead_state, branch_key, duration_key, tally):
+             duration_table, dead_state, branch_key, duration_key, tally):
     """Progression: each person's natural-history timer counts down; at zero they move to a next
     state (drawn by the branch probabilities) and draw its duration.
 
@@ -114,7 +107,7 @@ def progress(count, where, node, state, state_timer, next_state, next_cumulative
         if status != AT_NODE and status != ON_EDGE:
             continue
         current = state[i]
-        if duration_days[current] == 0:
+        if duration_table[current, 0] == 0:
             continue
         state_timer[i] -= 1
         if state_timer[i] > 0:
@@ -125,8 +118,8 @@ def progress(count, where, node, state, state_timer, next_state, next_cumulative
             branch += 1
         upcoming = next_state[current, branch]
         state[i] = upcoming
-        if duration_days[upcoming] > 0:
-            state_timer[i] = sample_days(duration_cdf[upcoming], duration_days[upcoming], uniform_at(duration_key, i))
+        if duration_table[upcoming, 0] > 0:
+            state_timer[i] = sample_days(duration_table[upcoming], uniform_at(duration_key, i))
         if upcoming == dead_state:
             where[i] = DEAD
             tally[nb.get_thread_id(), node[i], NEW_DEATHS] += 1
@@ -145,7 +138,7 @@ def node_pressure(count, where, node, state, infectiousness_fixed, present, infe
 @nb.njit(cache=True, parallel=True)
 def infect(group_count, group_first, group_size, where, node, edge, state, state_timer, protection,
            infectiousness, site_rate, host_rate, host_share, group_share, beta,
-           exposed_state, latent_cdf, latent_days, susceptible_state, infection_key, latent_key, tally):
+           exposed_state, latent_table, susceptible_state, infection_key, latent_key, tally):
     """Transmission: each susceptible person is infected with probability 1 - exp(-lambda), where
     lambda mixes the site (frequency-dependent, crowding included in `site_rate`), the host
     community (`host_rate`, where the node has one) and co-located members of the travel group.
@@ -185,7 +178,7 @@ def infect(group_count, group_first, group_size, where, node, edge, state, state
             probability = 1.0 - np.exp(-rate * (1.0 - protection[a]))
             if uniform_at(infection_key, a) < probability:
                 state[a] = exposed_state
-                state_timer[a] = sample_days(latent_cdf, latent_days, uniform_at(latent_key, a))
+                state_timer[a] = sample_days(latent_table, uniform_at(latent_key, a))
                 tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
 
 

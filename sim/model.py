@@ -100,15 +100,15 @@ class RouteModel(mesa.Model):
         infectious = self.disease.infectiousness > 0
         kernels.move(people.count, people.where, people.node, people.edge, people.move_timer, people.group,
                      people.state, infectious, routes.out_start, routes.edge_target, routes.edge_travel,
-                     routes.edge_weight, routes.open_on(day), routes.is_destination, routes.dwell_cdf,
-                     routes.dwell_days, day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day), tally)
+                     routes.edge_weight, routes.open_on(day), routes.is_destination, routes.dwell_table,
+                     day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day), tally)
         if day == 0:
             self.arrivals.admit_initial(people, tally)
         self.arrivals.admit(people, day, tally)
         self.agents_by_type[Site].do("act")
         disease = self.disease
         kernels.progress(people.count, people.where, people.node, people.state, people.state_timer,
-                         disease.next_state, disease.next_cumulative, disease.duration_cdf, disease.duration_days,
+                         disease.next_state, disease.next_cumulative, disease.duration_table,
                          disease.dead, day_key(seed, Stream.BRANCH, day), day_key(seed, Stream.DURATION, day), tally)
         host_counts = self._transmit(day)
         kernels.census(people.count, people.where, people.node, people.state, tally)
@@ -134,7 +134,7 @@ class RouteModel(mesa.Model):
                        people.edge, people.state, people.state_timer, people.protection, disease.infectiousness,
                        site_rate, self.hosts.rate_on_migrants(), self.host_share,
                        self.config.transmission.group_contact_share, disease.beta, exposed,
-                       disease.duration_cdf[exposed], disease.duration_days[exposed], disease.susceptible,
+                       disease.duration_table[exposed], disease.susceptible,
                        day_key(seed, Stream.INFECTION, day), day_key(seed, Stream.LATENT, day), self.tally)
         return host_counts
 

@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import Network
 
-from sim.disease import duration_cdf
+from sim.disease import duration_table
 from sim.errors import ConfigError, Problem
 from sim.schema import NODE_KINDS, Stage
 
@@ -24,8 +24,7 @@ class Routes:
     is_destination: np.ndarray  # bool
     capacity: np.ndarray  # int64
     host_population: np.ndarray  # int64
-    dwell_cdf: np.ndarray  # float64 [node, day - 1]
-    dwell_days: np.ndarray  # int32 table length per node
+    dwell_table: np.ndarray  # int32 [node, quantile]: whole days of a stay
     out_start: np.ndarray  # int64 [node + 1]
     edge_source: np.ndarray  # int32
     edge_target: np.ndarray  # int32
@@ -64,10 +63,6 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
     node_ids = tuple(graph.nodes)
     index = {node_id: i for i, node_id in enumerate(node_ids)}
     attrs = [graph.nodes[node_id] for node_id in node_ids]
-    cdfs = [duration_cdf(Stage(mean=a["dwell"]["mean"], shape=a["dwell"]["shape"])) for a in attrs]
-    dwell_cdf = np.ones((len(cdfs), max(len(cdf) for cdf in cdfs)))
-    for i, cdf in enumerate(cdfs):
-        dwell_cdf[i, : len(cdf)] = cdf
     edges = sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]]))
     source = np.array([index[u] for u, _, _ in edges], dtype=np.int32)
     edge_index = {(u, v): e for e, (u, v, _) in enumerate(edges)}
@@ -81,8 +76,7 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
         is_destination=np.array([a["kind"] == "destination" for a in attrs]),
         capacity=np.array([a["capacity"] for a in attrs], dtype=np.int64),
         host_population=np.array([a["host_population"] for a in attrs], dtype=np.int64),
-        dwell_cdf=dwell_cdf,
-        dwell_days=np.array([len(cdf) for cdf in cdfs], dtype=np.int32),
+        dwell_table=np.stack([duration_table(Stage(mean=a["dwell"]["mean"], shape=a["dwell"]["shape"])) for a in attrs]),
         out_start=np.searchsorted(source, np.arange(len(node_ids) + 1)).astype(np.int64),
         edge_source=source,
         edge_target=np.array([index[v] for _, v, _ in edges], dtype=np.int32),

@@ -31,11 +31,9 @@ def uniform(key: int, person: int) -> float:
     return (mix(int(key) ^ ((int(person) * GOLDEN) & MASK)) >> 11) / 2.0**53
 
 
-def days_from(cdf_row, length: int, u: float) -> int:
-    for day in range(1, length + 1):
-        if cdf_row[day - 1] > u:
-            return day
-    return length
+def days_from(table_row, u: float) -> int:
+    """The quantile slice that u falls in."""
+    return int(table_row[math.floor(u * len(table_row))])
 
 
 def move(p, routes, edge_open, route_key, dwell_key, infectious):
@@ -49,7 +47,7 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious):
         if p["move_timer"][i] > 0:
             continue
         here = p["node"][i]
-        dwell = lambda n: days_from(routes["dwell_cdf"][n], routes["dwell_days"][n], uniform(dwell_key, p["group"][i]))
+        dwell = lambda n: days_from(routes["dwell_table"][n], uniform(dwell_key, p["group"][i]))
         if p["where"][i] == ON_EDGE:
             p["where"][i], p["edge"][i], p["move_timer"][i] = AT_NODE, -1, dwell(here)
         elif routes["is_destination"][here]:
@@ -75,7 +73,7 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious):
 def progress(p, disease, branch_key, duration_key, node_count):
     deaths = np.zeros(node_count, dtype=np.int64)
     for i in range(len(p["where"])):
-        if p["where"][i] not in (AT_NODE, ON_EDGE) or disease.duration_days[p["state"][i]] == 0:
+        if p["where"][i] not in (AT_NODE, ON_EDGE) or not disease.duration_table[p["state"][i]].any():
             continue
         p["state_timer"][i] -= 1
         if p["state_timer"][i] > 0:
@@ -85,9 +83,8 @@ def progress(p, disease, branch_key, duration_key, node_count):
         branches = [b for b in range(disease.next_state.shape[1]) if u < disease.next_cumulative[current, b]]
         upcoming = disease.next_state[current, branches[0] if branches else -1]
         p["state"][i] = upcoming
-        if disease.duration_days[upcoming] > 0:
-            p["state_timer"][i] = days_from(disease.duration_cdf[upcoming], disease.duration_days[upcoming],
-                                            uniform(duration_key, i))
+        if disease.duration_table[upcoming].any():
+            p["state_timer"][i] = days_from(disease.duration_table[upcoming], uniform(duration_key, i))
         if upcoming == disease.dead:
             p["where"][i] = DEAD
             deaths[p["node"][i]] += 1
@@ -113,7 +110,6 @@ def infect(p, groups, disease, site_rate, host_rate, host_share, group_share, in
                 rate = (1 - g - host_share[here]) * site_rate[here] + host_share[here] * host_rate[here] + g * disease.beta * from_group
             if rate > 0 and uniform(infection_key, a) < 1 - math.exp(-rate * (1 - before["protection"][a])):
                 p["state"][a] = disease.exposed
-                p["state_timer"][a] = days_from(disease.duration_cdf[disease.exposed],
-                                                disease.duration_days[disease.exposed], uniform(latent_key, a))
+                p["state_timer"][a] = days_from(disease.duration_table[disease.exposed], uniform(latent_key, a))
                 new[here] += 1
     return new

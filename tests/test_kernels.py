@@ -79,12 +79,12 @@ def test_move_agrees(routes, disease, seed):
     infectious = disease.infectiousness > 0
     expected = copy(p)
     table = {"node_count": routes.node_count, **{k: getattr(routes, k) for k in (
-        "dwell_cdf", "dwell_days", "is_destination", "out_start", "edge_weight", "edge_target", "edge_travel")}}
+        "dwell_table", "is_destination", "out_start", "edge_weight", "edge_target", "edge_travel")}}
     exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious)
     tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
     kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["move_timer"], p["group"], p["state"],
                  infectious, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
-                 edge_open, routes.is_destination, routes.dwell_cdf, routes.dwell_days, route_key, dwell_key, tally)
+                 edge_open, routes.is_destination, routes.dwell_table, route_key, dwell_key, tally)
     for name in ("where", "node", "edge", "move_timer"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS], exits)
@@ -102,7 +102,7 @@ def test_progress_agrees(disease, seed):
     deaths = reference.progress(expected, disease, branch_key, duration_key, 4)
     tally = np.zeros((THREADS, 4, 20), dtype=np.int64)
     kernels.progress(300, p["where"], p["node"], p["state"], p["state_timer"], disease.next_state,
-                     disease.next_cumulative, disease.duration_cdf, disease.duration_days, disease.dead,
+                     disease.next_cumulative, disease.duration_table, disease.dead,
                      branch_key, duration_key, tally)
     for name in ("where", "state", "state_timer"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
@@ -127,7 +127,7 @@ def test_infect_agrees(disease, seed):
     exposed = disease.exposed
     kernels.infect(len(sizes), firsts, group_sizes, p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
                    p["protection"], disease.infectiousness, site_rate, host_rate, host_share, 0.3, disease.beta,
-                   exposed, disease.duration_cdf[exposed], disease.duration_days[exposed], disease.susceptible,
+                   exposed, disease.duration_table[exposed], disease.susceptible,
                    infection_key, latent_key, tally)
     assert new.sum() > 0, "the inputs should infect someone, or the comparison is empty"
     for name in ("state", "state_timer"):
@@ -150,7 +150,19 @@ def test_census_counts_everyone_in_the_system(disease):
             assert counts[node, kernels.STATE_FIRST + s] == np.sum(in_system & (p["state"] == s))
 
 
-def test_sample_days_inverts_the_table():
-    cdf = np.array([0.2, 0.5, 0.9, 1.0])
-    for u, days in [(0.0, 1), (0.19, 1), (0.2, 2), (0.5, 3), (0.95, 4), (0.999, 4)]:
-        assert kernels.sample_days(cdf, 4, u) == days == reference.days_from(cdf, 4, u)
+def test_sample_days_reads_the_quantile_slice():
+    table = np.array([1, 2, 2, 5], dtype=np.int32)
+    for u, days in [(0.0, 1), (0.249, 1), (0.25, 2), (0.7, 2), (0.75, 5), (0.999, 5)]:
+        assert kernels.sample_days(table, u) == days == reference.days_from(table, u)
+
+
+def test_node_pressure_sums_people_and_infectiousness(disease):
+    rng = np.random.default_rng(8)
+    p = random_people(rng, 400, 5, 3, disease, np.ones(400, dtype=np.int64))
+    present = np.zeros((THREADS, 5), dtype=np.int64)
+    infectious = np.zeros((THREADS, 5), dtype=np.int64)
+    kernels.node_pressure(400, p["where"], p["node"], p["state"], disease.infectiousness_fixed, present, infectious)
+    for node in range(5):
+        here = (p["node"] == node) & (p["where"] == AT_NODE)
+        assert present.sum(0)[node] == here.sum()
+        assert infectious.sum(0)[node] == disease.infectiousness_fixed[p["state"][here]].sum()
