@@ -15,6 +15,7 @@ import networkx as nx
 import numpy as np
 
 from sim.disease import NaturalHistory
+from sim.errors import ConfigError, Problem
 from sim.kernels import ARRIVALS, IMPORTED, draw_days
 from sim.population import AT_NODE, Population
 from sim.rng import Stream, day_key, generator, uniforms
@@ -28,27 +29,46 @@ log = logging.getLogger(__name__)
 class OriginTraits:
     codes: tuple[str, ...]
     age_cumulative: np.ndarray  # [origin, age group]
-    vaccinated: np.ndarray
-    immune: np.ndarray
-    infected: np.ndarray
+    vaccinated: np.ndarray  # [origin]
+    immune: np.ndarray  # [origin]
+    infected_cumulative: np.ndarray  # [origin, state]: cumulative shares arriving in each state
 
     @classmethod
-    def of(cls, graph: nx.DiGraph, disease: str) -> "OriginTraits":
+    def of(cls, graph: nx.DiGraph, disease: NaturalHistory) -> "OriginTraits":
         origins = graph.graph["origins"]
         codes = tuple(origins)
         ages = np.array([[origins[c].age.get(group, 0.0) for group in AGE_GROUPS] for c in codes]).reshape(len(codes), len(AGE_GROUPS))
-        missing = [c for c in codes if disease not in origins[c].immunity]
+        missing = [c for c in codes if disease.name not in origins[c].immunity]
         if missing:
             log.warning("%s: origins %s give no immunity figures for %s; they arrive with none",
-                        graph.graph["file"], missing, disease)
-        immunity = [origins[c].immunity.get(disease) for c in codes]
+                        graph.graph["file"], missing, disease.name)
+        immunity = [origins[c].immunity.get(disease.name) for c in codes]
+        infected = np.array([infected_shares(c, origins[c], disease, graph.graph["file"]) for c in codes]).reshape(len(codes), len(disease.names))
         return cls(
             codes=codes,
             age_cumulative=np.cumsum(ages / ages.sum(axis=1, keepdims=True), axis=1) if codes else ages,
             vaccinated=np.array([i.vaccinated if i else 0.0 for i in immunity]),
             immune=np.array([i.immune if i else 0.0 for i in immunity]),
-            infected=np.array([origins[c].infected.get(disease, 0.0) for c in codes]),
+            infected_cumulative=np.cumsum(infected, axis=1),
         )
+
+
+def infected_shares(code: str, origin, disease: NaturalHistory, source: str) -> np.ndarray:
+    """An origin's shares arriving in each natural-history state of this disease."""
+    shares = np.zeros(len(disease.names))
+    given = origin.infected.get(disease.name)
+    if given is None:
+        return shares
+    if not isinstance(given, dict):
+        given = {disease.names[disease.exposed]: given}
+    allowed = [name for i, name in enumerate(disease.names) if disease.duration_table[i].any()]
+    problems = [Problem(f"origins.{code}.infected.{disease.name}.{state}", state, f"a state of {disease.name} with a duration: {allowed}")
+                for state in given if state not in allowed]
+    if problems:
+        raise ConfigError(source, problems)
+    for state, share in given.items():
+        shares[disease.names.index(state)] = share
+    return shares
 
 
 class Arrivals:
@@ -59,7 +79,7 @@ class Arrivals:
         self.disease = disease
         self.seed = seed
         self.start_date: date = graph.graph["start_date"]
-        self.traits = OriginTraits.of(graph, disease.name)
+        self.traits = OriginTraits.of(graph, disease)
         self.flow = graph.graph["arrivals"]
         self.initial = graph.graph["initial"]
         if self.flow is not None:
@@ -101,10 +121,9 @@ class Arrivals:
         nodes = np.repeat(group_nodes, sizes)
         origins = np.repeat(group_origins, sizes)
         self._place(people, ids, group_ids, nodes, day)
-        self._draw_traits(people, ids, origins, day)
+        infected = self._draw_traits(people, ids, origins, day)
         np.add.at(tally[0, :, ARRIVALS], nodes, 1)
-        imported = nodes[people.state[ids] == self.disease.exposed]
-        np.add.at(tally[0, :, IMPORTED], imported, 1)
+        np.add.at(tally[0, :, IMPORTED], nodes[infected], 1)
 
     def admit_initial(self, people: Population, tally: np.ndarray) -> None:
         """The scenario's initial groups enter on day 0 (each person travels alone); they count as
@@ -117,7 +136,8 @@ class Arrivals:
             people.origin[ids] = origin
             people.age_group[ids] = self._age_groups(ids, np.full(group.people, origin))
             people.state[ids[group.infected: group.infected + group.immune]] = self.disease.recovered
-            self._infect(people, ids[: group.infected], day=0)
+            infected = ids[: group.infected]
+            self._infect(people, infected, np.full(infected.shape[0], self.disease.exposed), day=0)
             tally[0, node, ARRIVALS] += group.people
             tally[0, node, IMPORTED] += group.infected
 
@@ -138,7 +158,8 @@ class Arrivals:
         cumulative = self.traits.age_cumulative[origins]
         return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(AGE_GROUPS) - 1).astype(np.int8)
 
-    def _draw_traits(self, people: Population, ids, origins, day: int) -> None:
+    def _draw_traits(self, people: Population, ids, origins, day: int) -> np.ndarray:
+        """Age, vaccine protection, past immunity and infection on arrival; returns who is infected."""
         people.origin[ids] = origins
         people.age_group[ids] = self._age_groups(ids, origins)
         u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), ids)
@@ -146,11 +167,14 @@ class Arrivals:
         immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])
         people.protection[ids[vaccinated]] = self.disease.vaccine_efficacy
         people.state[ids[immune]] = self.disease.recovered
-        arriving_infected = ~immune & (uniforms(day_key(self.seed, Stream.IMPORTED, 0), ids) < self.traits.infected[origins])
-        self._infect(people, ids[arriving_infected], day)
+        u = uniforms(day_key(self.seed, Stream.IMPORTED, 0), ids)
+        states = (u[:, None] >= self.traits.infected_cumulative[origins]).sum(axis=1)
+        infected = ~immune & (states < len(self.disease.names))
+        self._infect(people, ids[infected], states[infected], day)
+        return infected
 
-    def _infect(self, people: Population, ids, day: int) -> None:
-        exposed = self.disease.exposed
+    def _infect(self, people: Population, ids, states, day: int) -> None:
+        """Put people in infected states with a fresh duration drawn for each."""
         draws = uniforms(day_key(self.seed, Stream.LATENT, day), ids.astype(np.int64))
-        people.state[ids] = exposed
-        people.state_timer[ids] = draw_days(self.disease.duration_table, np.full(draws.shape[0], exposed, dtype=np.int64), draws)
+        people.state[ids] = states
+        people.state_timer[ids] = draw_days(self.disease.duration_table, np.asarray(states, dtype=np.int64), draws)

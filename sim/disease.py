@@ -115,16 +115,26 @@ def stages_of(params: DiseaseParams) -> list[StateSpec]:
     p_sym = params.symptomatic_fraction
     rel = params.relative_infectiousness
     has_pre = params.presymptomatic.mean > 0
-    after_exposed = []
-    if p_sym > 0:
-        after_exposed.append(("presymptomatic" if has_pre else "symptomatic", p_sym))
-    if p_sym < 1:
-        after_exposed.append(("asymptomatic", 1.0 - p_sym))
+    onset = (("presymptomatic" if has_pre else "symptomatic", p_sym), ("asymptomatic", 1.0 - p_sym))
+    onset = tuple((name, p) for name, p in onset if p > 0)
     cfr = params.case_fatality
     after_symptoms = tuple((name, p) for name, p in (("dead", cfr), ("recovered", 1.0 - cfr)) if p > 0)
+    latency = []
+    after_exposed = onset
+    if params.latent_infection is not None:
+        waiting = params.latent_infection.fraction
+        after_exposed = tuple((name, p) for name, p in (("latent", waiting),) + tuple(
+            (name, p * (1.0 - waiting)) for name, p in onset) if p > 0)
+        reactivation = params.latent_infection.reactivation_per_year
+        leaving = reactivation + params.latent_infection.clearance_per_year
+        stay = Stage(mean=365.0 / leaving, shape=1)
+        share = reactivation / leaving
+        ends = tuple((name, p * share) for name, p in onset) + ((("recovered", 1.0 - share),) if share < 1 else ())
+        latency = [StateSpec("latent", stay, next=ends)]
     return [
         StateSpec("susceptible"),
-        StateSpec("exposed", params.latent, next=tuple(after_exposed)),
+        StateSpec("exposed", params.latent, next=after_exposed),
+        *latency,
         StateSpec("presymptomatic", params.presymptomatic if has_pre else None, rel.presymptomatic,
                   next=(("symptomatic", 1.0),) if has_pre else ()),
         StateSpec("asymptomatic", params.asymptomatic if p_sym < 1 else None, rel.asymptomatic,

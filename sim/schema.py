@@ -6,7 +6,7 @@ bad value at once, each with its key path, the value and what is allowed.
 """
 
 from datetime import date
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -118,9 +118,20 @@ class Immunity(Strict):
 class Origin(Strict):
     name: str
     age: dict[Literal[AGE_GROUPS], NonNegative]
+    languages: list[str] = []
+    tb_incidence_per_100k: Optional[NonNegative] = None
     immunity: dict[str, Immunity] = {}
-    infected: dict[str, Probability] = {}
+    # per disease: the share arriving infected (entering the first infected state), or shares per
+    # natural-history state, e.g. tuberculosis: {latent: 0.2, symptomatic: 0.002}
+    infected: dict[str, Union[Probability, dict[str, Probability]]] = {}
     source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _infected_at_most_everyone(self):
+        for disease, shares in self.infected.items():
+            if isinstance(shares, dict) and sum(shares.values()) > 1:
+                raise ValueError(f"infected.{disease}: the shares must add up to at most 1")
+        return self
 
     @model_validator(mode="after")
     def _some_age(self):
@@ -184,10 +195,21 @@ class RelativeInfectiousness(Strict):
     symptomatic: NonNegative = 1.0
 
 
+class LatentInfection(Strict):
+    """A long latent state (tuberculosis): a share of infections wait there; each year a share
+    reactivates (and goes on as an early infection would) and a share leaves latency for good
+    (cleared, or dead of other causes: counted as recovered)."""
+
+    fraction: Probability
+    reactivation_per_year: _number(gt=0, le=1)
+    clearance_per_year: _number(ge=0, le=1)
+
+
 class DiseaseParams(Strict):
     name: Identifier
     r0: Positive
     latent: Stage
+    latent_infection: Optional[LatentInfection] = None
     presymptomatic: Stage
     asymptomatic: Stage
     symptomatic: Stage
