@@ -9,20 +9,47 @@ import numba
 from sim.config import run_config, scenario_path
 from sim.model import RouteModel
 from sim.results import Result, summarise
+from sim.schema import RunConfig
 from sim.scenario import load_scenario, validate_graph
 
 log = logging.getLogger(__name__)
 
 
-def simulate(cfg, scenario: nx.DiGraph | None = None, progress: bool | None = None) -> Result:
+def simulate(cfg, scenario: nx.DiGraph | None = None, progress: bool | None = None,
+             compare_to_baseline: bool = True) -> Result:
     """Run one simulation.
 
     `cfg`: a composed Hydra config (`sim.compose([...])`), a plain dict of the same shape, or a
     `RunConfig`. `scenario`: a route graph from `load_scenario` (possibly edited) to use instead of
-    `cfg.scenario.file`. Everything is validated before the first simulated day.
+    `cfg.scenario.file`. Everything is validated before the first simulated day. With a policy
+    other than baseline and `compare_to_baseline`, the same seed is also run without
+    interventions, and the summary gives infections averted and the cost per infection averted.
     """
     config = run_config(cfg)
     graph = validate_graph(scenario) if scenario is not None else load_scenario(scenario_path(config.scenario.file))
+    result = run_once(config, graph, progress)
+    if compare_to_baseline and config.policy.name != "baseline":
+        baseline = run_once(config.model_copy(update={"policy": config.policy.baseline()}), graph, progress=False)
+        result.summary.update(against_baseline(result.summary, baseline.summary))
+    return result
+
+
+def against_baseline(summary: dict, baseline: dict) -> dict:
+    """Infections averted on the same seed, and what each cost."""
+    infections = summary["infections_migrants"] + summary["infections_hosts"]
+    baseline_infections = baseline["infections_migrants"] + baseline["infections_hosts"]
+    averted = baseline_infections - infections
+    extra_cost = summary["costs"]["total"] - baseline["costs"]["total"]
+    return {
+        "baseline_infections": baseline_infections,
+        "infections_averted": averted,
+        "deaths_averted": baseline["deaths_migrants"] + baseline["deaths_hosts"] - summary["deaths_migrants"] - summary["deaths_hosts"],
+        "incremental_cost": extra_cost,
+        "cost_per_infection_averted": extra_cost / averted if averted > 0 else None,
+    }
+
+
+def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Result:
     threads_before = numba.get_num_threads()
     if config.threads is not None:
         numba.set_num_threads(min(config.threads, numba.config.NUMBA_NUM_THREADS))
@@ -41,5 +68,6 @@ def simulate(cfg, scenario: nx.DiGraph | None = None, progress: bool | None = No
         "seed": config.seed,
         "events": list(config.scenario.events),
     }
-    summary = summarise(model.recorder, identity, runtime)
-    return Result(model.recorder.timeseries(), summary, config.model_dump(mode="json", by_alias=True))
+    summary = summarise(model.recorder, identity, runtime, model.policies.costs(), model.policies.counters.delay_histogram)
+    timeseries = model.recorder.timeseries(config.policy.surveillance.reporting_delay_days)
+    return Result(timeseries, summary, config.model_dump(mode="json", by_alias=True))

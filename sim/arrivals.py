@@ -18,11 +18,13 @@ from sim.disease import NaturalHistory
 from sim.errors import ConfigError, Problem
 from sim.kernels import ARRIVALS, IMPORTED, draw_days
 from sim.population import AT_NODE, Population
+from sim.policies.vaccination import PRIOR_DOSES
 from sim.rng import Stream, day_key, generator, uniforms
 from sim.routes import Routes
 from sim.schema import AGE_GROUPS
 
 log = logging.getLogger(__name__)
+LONG_AGO = -30000  # last-dose day of people vaccinated before they set off
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,15 @@ class Arrivals:
         self.start_date: date = graph.graph["start_date"]
         self.traits = OriginTraits.of(graph, disease)
         self.flow = graph.graph["arrivals"]
+        self.on_arrival = None  # called with (people, ids, origins) for traits that policies draw
         self.initial = graph.graph["initial"]
         if self.flow is not None:
             entry_total = sum(self.flow.entry.values())
-            origin_total = sum(self.flow.origins.values())
             self.entry_nodes = np.array([routes.index(n) for n in self.flow.entry], dtype=np.int32)
             self.entry_share = np.array(list(self.flow.entry.values())) / entry_total
-            self.origin_index = np.array([self.traits.codes.index(c) for c in self.flow.origins], dtype=np.int32)
-            self.origin_share = np.array(list(self.flow.origins.values())) / origin_total
+            mixes = [self.flow.origins_by_entry.get(node_id, self.flow.origins) for node_id in self.flow.entry]
+            self.origin_share = np.array([[mix.get(code, 0.0) for code in self.traits.codes] for mix in mixes])
+            self.origin_share /= self.origin_share.sum(axis=1, keepdims=True)
             season = np.asarray(self.flow.seasonality if self.flow.seasonality else [1.0] * 12)
             self.season = season / season.mean()
 
@@ -108,14 +111,15 @@ class Arrivals:
             return
         rng = generator(self.seed, Stream.ARRIVALS, day)
         mean_groups = self.people_per_day(day) / self.flow.group_size.mean
-        expected = mean_groups * np.outer(self.entry_share, self.origin_share)
+        expected = mean_groups * self.entry_share[:, None] * self.origin_share
         group_counts = rng.poisson(expected).ravel()
         groups = int(group_counts.sum())
         if groups == 0:
             return
         cell = np.repeat(np.arange(group_counts.shape[0]), group_counts)
-        group_nodes = self.entry_nodes[cell // self.origin_share.shape[0]]
-        group_origins = self.origin_index[cell % self.origin_share.shape[0]]
+        origin_count = self.origin_share.shape[1]
+        group_nodes = self.entry_nodes[cell // origin_count]
+        group_origins = (cell % origin_count).astype(np.int32)
         sizes = 1 + rng.poisson(self.flow.group_size.mean - 1.0, size=groups)
         ids, group_ids = people.add_groups(sizes)
         nodes = np.repeat(group_nodes, sizes)
@@ -133,8 +137,11 @@ class Arrivals:
             node = self.routes.index(group.node)
             self._place(people, ids, group_ids, np.full(group.people, node), day=0)
             origin = self.traits.codes.index(group.origin)
+            origins = np.full(group.people, origin)
             people.origin[ids] = origin
-            people.age_group[ids] = self._age_groups(ids, np.full(group.people, origin))
+            people.age_group[ids] = self._age_groups(ids, origins)
+            if self.on_arrival is not None:
+                self.on_arrival(people, ids, origins)
             people.state[ids[group.infected: group.infected + group.immune]] = self.disease.recovered
             infected = ids[: group.infected]
             self._infect(people, infected, np.full(infected.shape[0], self.disease.exposed), day=0)
@@ -148,6 +155,8 @@ class Arrivals:
         people.where[ids] = AT_NODE
         people.node[ids] = nodes
         people.edge[ids] = -1
+        people.arrival_day[ids] = day
+        people.state_day[ids] = day
         # today's movement runs after arrivals and counts today down: one day more keeps the full stay
         people.move_timer[ids] = timers + 1
         people.state[ids] = self.disease.susceptible
@@ -162,10 +171,14 @@ class Arrivals:
         """Age, vaccine protection, past immunity and infection on arrival; returns who is infected."""
         people.origin[ids] = origins
         people.age_group[ids] = self._age_groups(ids, origins)
+        if self.on_arrival is not None:
+            self.on_arrival(people, ids, origins)
         u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), ids)
         vaccinated = u < self.traits.vaccinated[origins]
         immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])
         people.protection[ids[vaccinated]] = self.disease.vaccine_efficacy
+        people.doses[ids[vaccinated]] = PRIOR_DOSES
+        people.last_dose_day[ids[vaccinated]] = LONG_AGO
         people.state[ids[immune]] = self.disease.recovered
         u = uniforms(day_key(self.seed, Stream.IMPORTED, 0), ids)
         states = (u[:, None] >= self.traits.infected_cumulative[origins]).sum(axis=1)
@@ -177,4 +190,5 @@ class Arrivals:
         """Put people in infected states with a fresh duration drawn for each."""
         draws = uniforms(day_key(self.seed, Stream.LATENT, day), ids.astype(np.int64))
         people.state[ids] = states
+        people.state_day[ids] = day
         people.state_timer[ids] = draw_days(self.disease.duration_table, np.asarray(states, dtype=np.int64), draws)

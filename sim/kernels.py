@@ -14,10 +14,30 @@ import numpy as np
 from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
 from sim.rng import uniform_at
 
-# metric columns of the migrant tally (flows first; stocks follow from CENSUS_FIRST)
-NEW_INFECTIONS, NEW_DEATHS, ARRIVALS, EXITS, EXITS_INFECTIOUS, IMPORTED = 0, 1, 2, 3, 4, 5
-PRESENT, IN_TRANSIT = 6, 7
-STATE_FIRST = 8
+# Columns of the migrant tally [thread, node, metric]: flows of the day, then stocks at its end,
+# then one stock per natural-history state from STATE_FIRST on.
+MIGRANT_FLOWS = (
+    "new_infections", "new_deaths", "arrivals", "exits", "exits_infectious", "imported_infections",
+    "screened", "true_positives", "false_positives", "screening_capacity_reached",
+    "isolations", "isolation_full", "held", "doses", "completed_schedules",
+    "consultations", "turned_away", "days_to_care", "detected",
+)
+MIGRANT_STOCKS = ("present", "in_transit", "isolated")
+_COLUMN = {name: i for i, name in enumerate(MIGRANT_FLOWS + MIGRANT_STOCKS)}
+NEW_INFECTIONS, NEW_DEATHS, ARRIVALS = _COLUMN["new_infections"], _COLUMN["new_deaths"], _COLUMN["arrivals"]
+EXITS, EXITS_INFECTIOUS, IMPORTED = _COLUMN["exits"], _COLUMN["exits_infectious"], _COLUMN["imported_infections"]
+SCREENED, TRUE_POSITIVES, FALSE_POSITIVES = _COLUMN["screened"], _COLUMN["true_positives"], _COLUMN["false_positives"]
+SCREENING_CAPACITY_REACHED = _COLUMN["screening_capacity_reached"]
+ISOLATIONS, ISOLATION_FULL, HELD = _COLUMN["isolations"], _COLUMN["isolation_full"], _COLUMN["held"]
+DOSES, COMPLETED_SCHEDULES = _COLUMN["doses"], _COLUMN["completed_schedules"]
+CONSULTATIONS, TURNED_AWAY, DAYS_TO_CARE = _COLUMN["consultations"], _COLUMN["turned_away"], _COLUMN["days_to_care"]
+DETECTED = _COLUMN["detected"]
+PRESENT, IN_TRANSIT, ISOLATED_NOW = _COLUMN["present"], _COLUMN["in_transit"], _COLUMN["isolated"]
+STATE_FIRST = len(_COLUMN)
+
+# person flags (bits of Population.flags)
+ISOLATED, IN_CARE, WAS_DETECTED = np.uint8(1), np.uint8(2), np.uint8(4)
+NOT_ISOLATED, NOT_IN_CARE = np.uint8(0xFF ^ 1), np.uint8(0xFF ^ 2)
 
 
 @nb.njit(cache=True)
@@ -36,21 +56,30 @@ def draw_days(tables, rows, u):
 
 
 @nb.njit(cache=True, parallel=True)
-def move(count, where, node, edge, move_timer, group, state, infectious,
+def move(count, where, node, edge, move_timer, group, state, infectious, hold_timer, flags, arrival_day, day,
          out_start, edge_target, edge_travel, edge_weight, edge_open, is_destination,
          dwell_table, route_key, dwell_key, tally):
     """Movement: people whose time at a node is over leave along an open outgoing edge (chosen by
     weight), travel for the edge's days and arrive; at a destination they leave the model.
 
-    Reads: where, node, edge, move_timer, group, state; the route arrays and today's open flags.
-    Writes: where, node, edge, move_timer; tally EXITS, EXITS_INFECTIOUS at the exit node.
-    One step: timers count down by a day; at zero, a destination lets the person out, another node
+    Reads: where, node, edge, move_timer, group, state, hold_timer; the route arrays and today's
+    open flags. Writes: where, node, edge, move_timer, hold_timer, flags (isolation ends),
+    arrival_day; tally EXITS, EXITS_INFECTIOUS at the exit node.
+    One step: people held (isolated, or travel delayed by a policy) count their hold down and stay;
+    others' timers count down by a day; at zero, a destination lets the person out, another node
     sends them on; with every way out closed they wait a day and try again. Route and dwell draws
     are keyed by travel group, so a group stays together.
     """
     for i in nb.prange(count):
         status = where[i]
         if status != AT_NODE and status != ON_EDGE:
+            continue
+        if status == AT_NODE and hold_timer[i] > 0:
+            hold_timer[i] -= 1
+            if hold_timer[i] == 0:
+                flags[i] &= NOT_ISOLATED
+            if move_timer[i] > 1:
+                move_timer[i] -= 1
             continue
         move_timer[i] -= 1
         if move_timer[i] > 0:
@@ -60,6 +89,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious,
         if status == ON_EDGE:
             where[i] = AT_NODE
             edge[i] = -1
+            arrival_day[i] = day
             move_timer[i] = sample_days(dwell_table[here], uniform_at(dwell_key, group[i]))
             continue
         if is_destination[here]:
@@ -86,6 +116,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious,
         target = edge_target[chosen]
         node[i] = target
         if edge_travel[chosen] == 0:
+            arrival_day[i] = day
             move_timer[i] = sample_days(dwell_table[target], uniform_at(dwell_key, group[i]))
         else:
             where[i] = ON_EDGE
@@ -94,13 +125,15 @@ def move(count, where, node, edge, move_timer, group, state, infectious,
 
 
 @nb.njit(cache=True, parallel=True)
-def progress(count, where, node, state, state_timer, next_state, next_cumulative,
-             duration_table, dead_state, branch_key, duration_key, tally):
+def progress(count, where, node, state, state_timer, state_day, flags, day, next_state, next_cumulative,
+             duration_table, dead_state, recovered_state, treatment_effect, branch_key, duration_key, care_key, tally):
     """Progression: each person's natural-history timer counts down; at zero they move to a next
-    state (drawn by the branch probabilities) and draw its duration.
+    state (drawn by the branch probabilities) and draw its duration. Care lowers the chance of
+    dying: a death drawn for someone in care is averted with probability `treatment_effect`.
 
-    Reads: where, node, state, state_timer; the disease's state table.
-    Writes: state, state_timer, where (DEAD); tally NEW_DEATHS at the node.
+    Reads: where, node, state, state_timer, flags; the disease's state table.
+    Writes: state, state_timer, state_day, flags (care ends with the infection), where (DEAD);
+    tally NEW_DEATHS at the node.
     """
     for i in nb.prange(count):
         status = where[i]
@@ -117,7 +150,12 @@ def progress(count, where, node, state, state_timer, next_state, next_cumulative
         while branch < next_state.shape[1] - 1 and u >= next_cumulative[current, branch]:
             branch += 1
         upcoming = next_state[current, branch]
+        if upcoming == dead_state and (flags[i] & IN_CARE) and uniform_at(care_key, i) < treatment_effect:
+            upcoming = recovered_state
         state[i] = upcoming
+        state_day[i] = day
+        if duration_table[upcoming, 0] == 0:
+            flags[i] &= NOT_IN_CARE
         if duration_table[upcoming, 0] > 0:
             state_timer[i] = sample_days(duration_table[upcoming], uniform_at(duration_key, i))
         if upcoming == dead_state:
@@ -126,18 +164,20 @@ def progress(count, where, node, state, state_timer, next_state, next_cumulative
 
 
 @nb.njit(cache=True, parallel=True)
-def node_pressure(count, where, node, state, infectiousness_fixed, present, infectious_fixed):
-    """Per node: people present and their summed infectiousness (fixed point), per thread."""
+def node_pressure(count, where, node, state, flags, infectiousness_fixed, kept_fixed, present, infectious_fixed):
+    """Per node: people present and their summed infectiousness (fixed point), per thread.
+    Isolation and care keep `kept_fixed[flags & 3] / INFECTIOUSNESS_SCALE` of a person's
+    infectiousness."""
     for i in nb.prange(count):
         if where[i] == AT_NODE:
             thread = nb.get_thread_id()
             present[thread, node[i]] += 1
-            infectious_fixed[thread, node[i]] += infectiousness_fixed[state[i]]
+            infectious_fixed[thread, node[i]] += (infectiousness_fixed[state[i]] * kept_fixed[flags[i] & 3]) >> 16
 
 
 @nb.njit(cache=True, parallel=True)
-def infect(group_count, group_first, group_size, where, node, edge, state, state_timer, protection,
-           infectiousness, site_rate, host_rate, host_share, group_share, beta,
+def infect(group_count, group_first, group_size, where, node, edge, state, state_timer, state_day, flags, day,
+           protection, infectiousness, kept, site_rate, host_rate, host_share, group_share, beta,
            exposed_state, latent_table, susceptible_state, infection_key, latent_key, tally):
     """Transmission: each susceptible person is infected with probability 1 - exp(-lambda), where
     lambda mixes the site (frequency-dependent, crowding included in `site_rate`), the host
@@ -147,7 +187,7 @@ def infect(group_count, group_first, group_size, where, node, edge, state, state
     group is met.
 
     Reads: day-t states of everyone (newly exposed people are not infectious, so order is free).
-    Writes: state, state_timer of the newly infected; tally NEW_INFECTIONS at their node.
+    Writes: state, state_timer, state_day of the newly infected; tally NEW_INFECTIONS at their node.
     """
     for g in nb.prange(group_count):
         first = group_first[g]
@@ -163,7 +203,7 @@ def infect(group_count, group_first, group_size, where, node, edge, state, state
             for b in range(first, first + size):
                 if b != a and where[b] == status and node[b] == node[a] and edge[b] == edge[a]:
                     partners += 1
-                    group_infectious += infectiousness[state[b]]
+                    group_infectious += infectiousness[state[b]] * kept[flags[b] & 3]
             here = node[a]
             if status == ON_EDGE:
                 rate = group_share * beta * group_infectious / partners if partners > 0 else 0.0
@@ -178,16 +218,20 @@ def infect(group_count, group_first, group_size, where, node, edge, state, state
             probability = 1.0 - np.exp(-rate * (1.0 - protection[a]))
             if uniform_at(infection_key, a) < probability:
                 state[a] = exposed_state
+                state_day[a] = day
                 state_timer[a] = sample_days(latent_table, uniform_at(latent_key, a))
                 tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
 
 
 @nb.njit(cache=True, parallel=True)
-def census(count, where, node, state, tally):
-    """Stocks at the end of the day: people present or on the way to each node, by state."""
+def census(count, where, node, state, flags, tally):
+    """Stocks at the end of the day: people present or on the way to each node, by state, and
+    people in isolation."""
     for i in nb.prange(count):
         status = where[i]
         if status == AT_NODE or status == ON_EDGE:
             thread = nb.get_thread_id()
             tally[thread, node[i], PRESENT if status == AT_NODE else IN_TRANSIT] += 1
             tally[thread, node[i], STATE_FIRST + state[i]] += 1
+            if flags[i] & ISOLATED:
+                tally[thread, node[i], ISOLATED_NOW] += 1

@@ -19,10 +19,12 @@ from sim import kernels
 from sim.arrivals import Arrivals
 from sim.disease import INFECTIOUSNESS_SCALE, natural_history
 from sim.hosts import HostCommunities
+from sim.policies.daily import DailyPolicies
 from sim.population import Population
 from sim.results import Recorder, migrant_metrics
 from sim.rng import Stream, day_key, generator
 from sim.routes import compile_routes, network_space
+from sim.policies.care import BARRIERS
 from sim.schema import AGE_GROUPS, NODE_KINDS, RunConfig
 
 WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
@@ -31,9 +33,9 @@ WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "
 class Site(FixedAgent):
     """A node of the route: origin, border crossing, centre, clinic, hospital or destination.
 
-    Responsible for: applying the policies configured for this node to the people present, each
-    day, within its daily capacity. Reads: the model's people arrays and today's counts.
-    Writes: only through its policies. With no policy configured, acting changes nothing.
+    Holds what the site is (kind, capacity, country) and its reactive campaigns
+    (`campaign_until`: programme -> last day). The daily policies (sim.policies.daily) deliver
+    screening, vaccination and care at the sites that offer them, within each site's capacity.
     """
 
     def __init__(self, model: "RouteModel", cell, index: int, node_id: str, attributes: dict):
@@ -45,11 +47,7 @@ class Site(FixedAgent):
         self.name = attributes["name"]
         self.country = attributes["country"]
         self.capacity = attributes["capacity"]
-        self.policies: list = []
-
-    def act(self) -> None:
-        for policy in self.policies:
-            policy.apply(self)
+        self.campaign_until: dict[str, int] = {}
 
     @property
     def present(self) -> int:
@@ -73,6 +71,9 @@ class RouteModel(mesa.Model):
         self.sites = [Site(self, cells[node_id], i, node_id, graph.nodes[node_id])
                       for i, node_id in enumerate(self.routes.node_ids)]
         self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed)
+        self.policies = DailyPolicies(self, config.policy)
+        self.arrivals.on_arrival = self.policies.draw_barriers
+        self.kept_fixed = np.round(self.policies.kept * INFECTIOUSNESS_SCALE).astype(np.int64)
         expected = self.arrivals.expected_people(config.days)
         mean_group = graph.graph["arrivals"].group_size.mean if graph.graph["arrivals"] else 1.0
         self.people = Population.empty(expected * 1.1 + 1000, expected / mean_group * 1.1 + 1000)
@@ -89,29 +90,33 @@ class RouteModel(mesa.Model):
 
         1. movement: people whose stay is over leave along open edges; travellers arrive
         2. arrivals: new travel groups enter at entry nodes (the initial groups on day 0)
-        3. sites act: each site applies its policies to the people present
+        3. sites act: campaigns start, mobile teams move, screening and vaccination at the sites
         4. progression: natural-history timers advance (exposed -> infectious -> recovered/dead)
         5. transmission: infection at sites, within travel groups and with host communities
-        6. record: counts per node into the preallocated daily arrays
+        6. care seeking: symptomatic people seek care where it is offered, within capacity
+        7. record: counts per node into the preallocated daily arrays
         """
         day, people, routes, tally = self.day, self.people, self.routes, self.tally
         tally[:] = 0
         seed = self.config.seed
         infectious = self.disease.infectiousness > 0
         kernels.move(people.count, people.where, people.node, people.edge, people.move_timer, people.group,
-                     people.state, infectious, routes.out_start, routes.edge_target, routes.edge_travel,
+                     people.state, infectious, people.hold_timer, people.flags, people.arrival_day, day, routes.out_start, routes.edge_target, routes.edge_travel,
                      routes.edge_weight, routes.open_on(day), routes.is_destination, routes.dwell_table,
                      day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day), tally)
         if day == 0:
             self.arrivals.admit_initial(people, tally)
         self.arrivals.admit(people, day, tally)
-        self.agents_by_type[Site].do("act")
+        self.policies.act(day, tally)
         disease = self.disease
-        kernels.progress(people.count, people.where, people.node, people.state, people.state_timer,
-                         disease.next_state, disease.next_cumulative, disease.duration_table,
-                         disease.dead, day_key(seed, Stream.BRANCH, day), day_key(seed, Stream.DURATION, day), tally)
+        kernels.progress(people.count, people.where, people.node, people.state, people.state_timer, people.state_day,
+                         people.flags, day, disease.next_state, disease.next_cumulative, disease.duration_table,
+                         disease.dead, disease.recovered, self.config.policy.care.treatment_effect,
+                         day_key(seed, Stream.BRANCH, day), day_key(seed, Stream.DURATION, day),
+                         day_key(seed, Stream.CARE_SURVIVAL, day), tally)
         host_counts = self._transmit(day)
-        kernels.census(people.count, people.where, people.node, people.state, tally)
+        self.policies.seek_care(day, tally)
+        kernels.census(people.count, people.where, people.node, people.state, people.flags, tally)
         self.recorder.record(day, tally, host_counts)
         self.day += 1
         self.running = self.day < self.config.days
@@ -121,8 +126,8 @@ class RouteModel(mesa.Model):
         threads = nb.config.NUMBA_NUM_THREADS
         present = np.zeros((threads, routes.node_count), dtype=np.int64)
         infectious_fixed = np.zeros((threads, routes.node_count), dtype=np.int64)
-        kernels.node_pressure(people.count, people.where, people.node, people.state,
-                              disease.infectiousness_fixed, present, infectious_fixed)
+        kernels.node_pressure(people.count, people.where, people.node, people.state, people.flags,
+                              disease.infectiousness_fixed, self.kept_fixed, present, infectious_fixed)
         present = present.sum(axis=0)
         infectious = infectious_fixed.sum(axis=0) / INFECTIOUSNESS_SCALE
         host_counts = self.hosts.step(generator(seed, Stream.HOSTS, day), present, infectious,
@@ -131,8 +136,8 @@ class RouteModel(mesa.Model):
         site_rate = disease.beta * self.crowding(present) * prevalence
         exposed = disease.exposed
         kernels.infect(people.group_count, people.group_first, people.group_size, people.where, people.node,
-                       people.edge, people.state, people.state_timer, people.protection, disease.infectiousness,
-                       site_rate, self.hosts.rate_on_migrants(), self.host_share,
+                       people.edge, people.state, people.state_timer, people.state_day, people.flags, day,
+                       people.protection, disease.infectiousness, self.policies.kept, site_rate, self.hosts.rate_on_migrants(), self.host_share,
                        self.config.transmission.group_contact_share, disease.beta, exposed,
                        disease.duration_table[exposed], disease.susceptible,
                        day_key(seed, Stream.INFECTION, day), day_key(seed, Stream.LATENT, day), self.tally)
@@ -172,6 +177,11 @@ class RouteModel(mesa.Model):
             "state": self.disease.names[p.state[i]],
             "days_left_in_state": int(p.state_timer[i]),
             "vaccine_protection": float(p.protection[i]),
+            "vaccine_doses": int(p.doses[i]),
+            "isolated": bool(p.flags[i] & kernels.ISOLATED),
+            "in_care": bool(p.flags[i] & kernels.IN_CARE),
+            "detected": bool(p.flags[i] & kernels.WAS_DETECTED),
+            "barriers": [name for bit, name in enumerate(BARRIERS) if p.barriers[i] >> bit & 1],
             "group": int(p.group[i]),
             "group_size": int(p.group_size[p.group[i]]),
             "origin": self.arrivals.traits.codes[p.origin[i]] if self.arrivals.traits.codes else None,

@@ -2,7 +2,7 @@
 
 Rows past `count` are not yet in use (future arrivals). Travel groups (families) are contiguous
 rows, described by `group_first` and `group_size`, so a kernel can visit a group's members without
-an index. 24 bytes a person, plus 8 a group.
+an index. 37 bytes a person, plus 8 a group.
 """
 
 from dataclasses import dataclass, fields
@@ -23,6 +23,13 @@ PERSON_DTYPES = {
     "group": np.int32,
     "origin": np.int8,
     "age_group": np.int8,
+    "arrival_day": np.int16,  # day of arrival at the current node
+    "state_day": np.int16,  # day the current natural-history state began
+    "hold_timer": np.int16,  # days left in isolation or held by a policy (no travel meanwhile)
+    "flags": np.uint8,  # sim.kernels ISOLATED | IN_CARE | WAS_DETECTED
+    "barriers": np.uint8,  # one bit per access-to-care barrier (sim.policies.care.BARRIERS)
+    "doses": np.int8,  # vaccine doses received
+    "last_dose_day": np.int16,
 }
 GROUP_DTYPES = {"group_first": np.int32, "group_size": np.int32}
 
@@ -45,6 +52,13 @@ class Population:
     group: np.ndarray
     origin: np.ndarray
     age_group: np.ndarray
+    arrival_day: np.ndarray
+    state_day: np.ndarray
+    hold_timer: np.ndarray
+    flags: np.ndarray
+    barriers: np.ndarray
+    doses: np.ndarray
+    last_dose_day: np.ndarray
     group_first: np.ndarray
     group_size: np.ndarray
     count: int = 0

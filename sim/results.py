@@ -15,17 +15,12 @@ import numpy as np
 import pandas as pd
 
 from sim.hosts import HOST_METRICS
-from sim.kernels import STATE_FIRST
-
-MIGRANT_FLOWS = ("new_infections", "new_deaths", "arrivals", "exits", "exits_infectious", "imported_infections")
-MIGRANT_STOCKS = ("present", "in_transit")
+from sim.kernels import MIGRANT_FLOWS, MIGRANT_STOCKS
 
 
 def migrant_metrics(state_names: tuple[str, ...]) -> tuple[str, ...]:
     """Column names of the migrant tally, in kernel order (see sim.kernels)."""
-    names = MIGRANT_FLOWS + MIGRANT_STOCKS + state_names
-    assert len(MIGRANT_FLOWS + MIGRANT_STOCKS) == STATE_FIRST
-    return names
+    return MIGRANT_FLOWS + MIGRANT_STOCKS + state_names
 
 
 @dataclass
@@ -50,13 +45,21 @@ class Recorder:
             return self.migrants[:, :, self.migrant_names.index(name)]
         return self.hosts[:, :, HOST_METRICS.index(name)]
 
-    def timeseries(self, dropped: tuple[str, ...] = ("dead",)) -> pd.DataFrame:
-        """The tidy table: one row per day, node, population and metric."""
+    def reported(self, delay: int) -> np.ndarray:
+        """Surveillance: cases detected on day d are reported on day d + delay ([day, node])."""
+        detected = self.metric("migrants", "detected")
+        reported = np.zeros_like(detected)
+        reported[delay:] = detected[: detected.shape[0] - delay]
+        return reported
+
+    def timeseries(self, reporting_delay: int = 0, dropped: tuple[str, ...] = ("dead",)) -> pd.DataFrame:
+        """The tidy table: one row per day, node, population and metric (values as floats)."""
         frames = []
-        for population, array, names in (("migrants", self.migrants, self.migrant_names),
+        migrants = np.concatenate([self.migrants, self.reported(reporting_delay)[:, :, None]], axis=2)
+        for population, array, names in (("migrants", migrants, self.migrant_names + ("reported_cases",)),
                                          ("hosts", self.hosts, HOST_METRICS)):
             keep = [i for i, name in enumerate(names) if name not in dropped]
-            values = array[:, :, keep]
+            values = array[:, :, keep].astype(np.float64)
             days, nodes, metrics = values.shape
             frames.append(pd.DataFrame({
                 "day": np.repeat(np.arange(days, dtype=np.int32), nodes * metrics),
@@ -71,7 +74,13 @@ class Recorder:
         return table
 
 
-def summarise(recorder: Recorder, identity: dict, runtime_seconds: float) -> dict:
+POLICY_TOTALS = ("detected", "screened", "true_positives", "false_positives", "screening_capacity_reached",
+                 "isolations", "isolation_full", "held", "doses", "completed_schedules", "consultations",
+                 "turned_away")
+
+
+def summarise(recorder: Recorder, identity: dict, runtime_seconds: float, costs: dict | None = None,
+              delay_histogram: np.ndarray | None = None) -> dict:
     """Totals a planner reads first, and the inputs that identify the run."""
     migrant_infections = recorder.metric("migrants", "new_infections").sum(axis=1)
     host_infections = recorder.metric("hosts", "new_infections").sum(axis=1)
@@ -95,6 +104,13 @@ def summarise(recorder: Recorder, identity: dict, runtime_seconds: float) -> dic
         "exported_infectious": int(recorder.metric("migrants", "exits_infectious").sum()),
         "still_in_transit": int(recorder.metric("migrants", "present")[last].sum()
                                 + recorder.metric("migrants", "in_transit")[last].sum()),
+        **{name: int(recorder.metric("migrants", name).sum()) for name in POLICY_TOTALS},
+        "isolation_days": int(recorder.metric("migrants", "isolated").sum()),
+        "mean_days_to_care": (float(recorder.metric("migrants", "days_to_care").sum()
+                                    / recorder.metric("migrants", "consultations").sum())
+                              if recorder.metric("migrants", "consultations").sum() else None),
+        "days_to_care_histogram": delay_histogram.tolist() if delay_histogram is not None else [],
+        "costs": costs or {},
         "runtime_seconds": round(runtime_seconds, 3),
     }
 

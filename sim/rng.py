@@ -22,7 +22,7 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 
 
 class Stream(IntEnum):
-    """One stream per random decision; policies add their own above 100."""
+    """One stream per random decision; programmes of a policy get their own (program_stream)."""
 
     ARRIVALS = 1
     AGE = 2
@@ -35,6 +35,18 @@ class Stream(IntEnum):
     BRANCH = 9
     DURATION = 10
     HOSTS = 11
+    BARRIERS = 12
+    CARE_SURVIVAL = 13
+    CARE_SEEK = 14
+    DIAGNOSIS = 15
+    SCREEN_COVERAGE = 16
+    SCREEN_TEST = 17
+    VACCINE_ACCEPT = 18
+
+
+def program_stream(stream: Stream, program: int) -> int:
+    """A separate stream for each programme of a policy (the n-th screening programme, ...)."""
+    return int(stream) + 100 * (program + 1)
 
 
 @nb.njit(cache=True)

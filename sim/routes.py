@@ -24,6 +24,7 @@ class Routes:
     is_destination: np.ndarray  # bool
     capacity: np.ndarray  # int64
     host_population: np.ndarray  # int64
+    isolation_places: np.ndarray  # int64
     dwell_table: np.ndarray  # int32 [node, quantile]: whole days of a stay
     out_start: np.ndarray  # int64 [node + 1]
     edge_source: np.ndarray  # int32
@@ -76,6 +77,7 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
         is_destination=np.array([a["kind"] == "destination" for a in attrs]),
         capacity=np.array([a["capacity"] for a in attrs], dtype=np.int64),
         host_population=np.array([a["host_population"] for a in attrs], dtype=np.int64),
+        isolation_places=np.array([a.get("isolation_places", 0) for a in attrs], dtype=np.int64),
         dwell_table=np.stack([duration_table(Stage(mean=a["dwell"]["mean"], shape=a["dwell"]["shape"])) for a in attrs]),
         out_start=np.searchsorted(source, np.arange(len(node_ids) + 1)).astype(np.int64),
         edge_source=source,

@@ -106,6 +106,12 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
         for code in scenario.arrivals.origins:
             if code not in origins:
                 problems.append(Problem(f"arrivals.origins.{code}", code, f"an origin defined under origins: {sorted(origins)}"))
+        for node_id, mix in scenario.arrivals.origins_by_entry.items():
+            if node_id not in scenario.arrivals.entry:
+                problems.append(Problem(f"arrivals.origins_by_entry.{node_id}", node_id, f"an entry node listed under arrivals.entry: {sorted(scenario.arrivals.entry)}"))
+            for code in mix:
+                if code not in origins:
+                    problems.append(Problem(f"arrivals.origins_by_entry.{node_id}.{code}", code, f"an origin defined under origins: {sorted(origins)}"))
     for i, group in enumerate(scenario.initial):
         if group.node not in known:
             problems.append(Problem(f"initial[{i}].node", group.node, allowed_nodes))

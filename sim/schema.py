@@ -8,49 +8,23 @@ bad value at once, each with its key path, the value and what is allowed.
 from datetime import date
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import ConfigError, Problem
-
-NODE_KINDS = (
-    "origin", "border", "transit_centre", "reception_centre",
-    "clinic", "hospital", "destination", "informal_site",
-)
-AGE_GROUPS = ("0-4", "5-17", "18-59", "60+")
-
-
-def _unwrap_sourced(value):
-    """Accept `{value: x, source: "..."}` wherever a plain number is allowed."""
-    if isinstance(value, dict) and "value" in value and set(value) <= {"value", "source"}:
-        return value["value"]
-    return value
-
-
-def _number(**bounds):
-    return Annotated[float, BeforeValidator(_unwrap_sourced), Field(strict=False, **bounds)]
-
-
-def _integer(**bounds):
-    return Annotated[int, BeforeValidator(_unwrap_sourced), Field(**bounds)]
-
-
-Probability = _number(ge=0, le=1)
-Positive = _number(gt=0)
-NonNegative = _number(ge=0)
-Count = _integer(ge=0)
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+from sim.fields import AGE_GROUPS, NODE_KINDS, Count, Identifier, NonNegative, Positive, Probability, Strict, integer, number
+from sim.policies.care import CareConfig, Interventions
+from sim.policies.costs import CostConfig
+from sim.policies.mobile_teams import MobileTeamConfig
+from sim.policies.screening import ScreeningConfig
+from sim.policies.vaccination import VaccinationConfig
 
 
 # ---------------------------------------------------------------- scenario files
 
 
 class Dwell(Strict):
-    mean: _number(gt=0, le=3650)
-    shape: _integer(ge=1) = 1
+    mean: number(gt=0, le=3650)
+    shape: integer(ge=1) = 1
     source: Optional[str] = None
 
 
@@ -59,11 +33,12 @@ class Node(Strict):
     kind: Literal[NODE_KINDS]
     name: str
     country: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    lat: _number(ge=-90, le=90)
-    lon: _number(ge=-180, le=180)
+    lat: number(ge=-90, le=90)
+    lon: number(ge=-180, le=180)
     capacity: Count
     host_population: Count
     host_immune: dict[str, Probability] = {}
+    isolation_places: Count = 0
     dwell: Dwell
     source: Optional[str] = None
 
@@ -77,7 +52,7 @@ class Edge(Strict):
 
 
 class GroupSize(Strict):
-    mean: _number(ge=1)
+    mean: number(ge=1)
     source: Optional[str] = None
 
 
@@ -86,6 +61,7 @@ class Arrivals(Strict):
     per_day: Optional[NonNegative] = None
     entry: dict[str, Positive]
     origins: dict[str, Positive]
+    origins_by_entry: dict[str, dict[str, Positive]] = {}  # an entry's own origin mix, where it differs
     group_size: GroupSize = GroupSize(mean=1)
     seasonality: Optional[Annotated[list[NonNegative], Field(min_length=12, max_length=12)]] = None
     source: Optional[str] = None
@@ -142,7 +118,7 @@ class Origin(Strict):
 
 class InitialGroup(Strict):
     node: str
-    people: _integer(ge=1)
+    people: integer(ge=1)
     infected: Count = 0
     immune: Count = 0
     origin: str
@@ -186,7 +162,7 @@ class Stage(Strict):
     """A stage's duration in days: Erlang with this mean and integer shape; mean 0 skips it."""
 
     mean: NonNegative
-    shape: _integer(ge=1) = 1
+    shape: integer(ge=1) = 1
 
 
 class RelativeInfectiousness(Strict):
@@ -201,8 +177,8 @@ class LatentInfection(Strict):
     (cleared, or dead of other causes: counted as recovered)."""
 
     fraction: Probability
-    reactivation_per_year: _number(gt=0, le=1)
-    clearance_per_year: _number(ge=0, le=1)
+    reactivation_per_year: number(gt=0, le=1)
+    clearance_per_year: number(ge=0, le=1)
 
 
 class DiseaseParams(Strict):
@@ -233,7 +209,7 @@ class DiseaseParams(Strict):
 class Transmission(Strict):
     group_contact_share: Probability
     host_contact_share: Probability
-    crowding_exponent: _number(ge=0, le=1)
+    crowding_exponent: number(ge=0, le=1)
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -248,8 +224,41 @@ class ScenarioChoice(Strict):
     events: list[str] = []
 
 
+class SurveillanceConfig(Strict):
+    reporting_delay_days: Count
+    source: str = ""
+
+
 class PolicyConfig(Strict):
+    """A bundle of policies. Programmes are named, so one can be changed from the command line:
+    policy.screening.borders.sensitivity=0.9"""
+
     name: Identifier
+    vaccination: dict[Identifier, VaccinationConfig] = {}
+    screening: dict[Identifier, ScreeningConfig] = {}
+    care: CareConfig
+    mobile_teams: dict[Identifier, MobileTeamConfig] = {}
+    surveillance: SurveillanceConfig
+    isolation_effect: Probability
+    costs: CostConfig
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _programmes_fit(self):
+        for name, programme in self.vaccination.items():
+            if programme.efficacy is not None and len(programme.efficacy) != programme.doses:
+                raise ValueError(f"vaccination.{name}.efficacy: give one value per dose ({programme.doses})")
+        for name, team in self.mobile_teams.items():
+            if team.vaccination is not None and team.vaccination not in self.vaccination:
+                raise ValueError(f"mobile_teams.{name}.vaccination: {team.vaccination!r} is not a vaccination programme of this policy")
+        return self
+
+    def baseline(self) -> "PolicyConfig":
+        """The same world with no intervention: no programmes, barriers at full strength."""
+        return self.model_copy(update={
+            "name": "baseline", "vaccination": {}, "screening": {}, "mobile_teams": {},
+            "care": self.care.model_copy(update={"interventions": Interventions()}),
+        })
 
 
 class RunConfig(Strict):
@@ -257,10 +266,10 @@ class RunConfig(Strict):
     disease: DiseaseParams
     policy: PolicyConfig
     transmission: Transmission
-    seed: _integer(ge=0, lt=2**63)
-    days: _integer(ge=1)
+    seed: integer(ge=0, lt=2**63)
+    days: integer(ge=1)
     progress: bool = True
-    threads: Optional[_integer(ge=1)] = None
+    threads: Optional[integer(ge=1)] = None
     debug: bool = False
 
 

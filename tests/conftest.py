@@ -31,6 +31,9 @@ QUICK_DISEASE = [
     "disease.symptomatic_fraction=1.0", "disease.case_fatality=0.0",
 ]
 
+# No site offers care, so nobody's infectiousness is cut by it: pure transmission dynamics.
+NO_CARE = ["policy.care.on_site_kinds=[]"]
+
 
 def one_site(people: int = 1000, infected: int = 10, **node) -> dict:
     data = copy.deepcopy(ONE_SITE)

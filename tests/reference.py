@@ -11,6 +11,8 @@ import numpy as np
 
 from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
 
+ISOLATED, IN_CARE = 1, 2
+
 MASK = (1 << 64) - 1
 GOLDEN, M1, M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
@@ -36,12 +38,18 @@ def days_from(table_row, u: float) -> int:
     return int(table_row[math.floor(u * len(table_row))])
 
 
-def move(p, routes, edge_open, route_key, dwell_key, infectious):
+def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
     """Returns exits and infectious exits per node; updates the person dict-of-arrays p."""
     exits = np.zeros(routes["node_count"], dtype=np.int64)
     exits_infectious = np.zeros(routes["node_count"], dtype=np.int64)
     for i in range(len(p["where"])):
         if p["where"][i] not in (AT_NODE, ON_EDGE):
+            continue
+        if p["where"][i] == AT_NODE and p["hold_timer"][i] > 0:  # held: count the hold down, stay
+            p["hold_timer"][i] -= 1
+            if p["hold_timer"][i] == 0:
+                p["flags"][i] &= ~ISOLATED & 0xFF
+            p["move_timer"][i] = max(p["move_timer"][i] - 1, 1)
             continue
         p["move_timer"][i] -= 1
         if p["move_timer"][i] > 0:
@@ -50,6 +58,7 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious):
         dwell = lambda n: days_from(routes["dwell_table"][n], uniform(dwell_key, p["group"][i]))
         if p["where"][i] == ON_EDGE:
             p["where"][i], p["edge"][i], p["move_timer"][i] = AT_NODE, -1, dwell(here)
+            p["arrival_day"][i] = day
         elif routes["is_destination"][here]:
             p["where"][i] = EXITED
             exits[here] += 1
@@ -65,12 +74,13 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious):
             p["node"][i] = routes["edge_target"][chosen]
             if routes["edge_travel"][chosen] == 0:
                 p["move_timer"][i] = dwell(p["node"][i])
+                p["arrival_day"][i] = day
             else:
                 p["where"][i], p["edge"][i], p["move_timer"][i] = ON_EDGE, chosen, routes["edge_travel"][chosen]
     return exits, exits_infectious
 
 
-def progress(p, disease, branch_key, duration_key, node_count):
+def progress(p, disease, branch_key, duration_key, care_key, node_count, day, treatment_effect):
     deaths = np.zeros(node_count, dtype=np.int64)
     for i in range(len(p["where"])):
         if p["where"][i] not in (AT_NODE, ON_EDGE) or not disease.duration_table[p["state"][i]].any():
@@ -82,7 +92,12 @@ def progress(p, disease, branch_key, duration_key, node_count):
         u = uniform(branch_key, i)
         branches = [b for b in range(disease.next_state.shape[1]) if u < disease.next_cumulative[current, b]]
         upcoming = disease.next_state[current, branches[0] if branches else -1]
+        if upcoming == disease.dead and p["flags"][i] & IN_CARE and uniform(care_key, i) < treatment_effect:
+            upcoming = disease.recovered  # care averted this death
         p["state"][i] = upcoming
+        p["state_day"][i] = day
+        if not disease.duration_table[upcoming].any():
+            p["flags"][i] &= ~IN_CARE & 0xFF
         if disease.duration_table[upcoming].any():
             p["state_timer"][i] = days_from(disease.duration_table[upcoming], uniform(duration_key, i))
         if upcoming == disease.dead:
@@ -91,7 +106,7 @@ def progress(p, disease, branch_key, duration_key, node_count):
     return deaths
 
 
-def infect(p, groups, disease, site_rate, host_rate, host_share, group_share, infection_key, latent_key):
+def infect(p, groups, disease, kept, site_rate, host_rate, host_share, group_share, infection_key, latent_key, day):
     new = np.zeros(len(site_rate), dtype=np.int64)
     before = {k: v.copy() for k, v in p.items()}
     for first, size in groups:
@@ -101,7 +116,8 @@ def infect(p, groups, disease, site_rate, host_rate, host_share, group_share, in
                 continue
             mates = [b for b in members if b != a and before["where"][b] == before["where"][a]
                      and before["node"][b] == before["node"][a] and before["edge"][b] == before["edge"][a]]
-            from_group = sum(disease.infectiousness[before["state"][b]] for b in mates) / len(mates) if mates else 0.0
+            from_group = sum(disease.infectiousness[before["state"][b]] * kept[before["flags"][b] & 3]
+                             for b in mates) / len(mates) if mates else 0.0
             here = before["node"][a]
             if before["where"][a] == ON_EDGE:
                 rate = group_share * disease.beta * from_group if mates else 0.0
@@ -110,6 +126,7 @@ def infect(p, groups, disease, site_rate, host_rate, host_share, group_share, in
                 rate = (1 - g - host_share[here]) * site_rate[here] + host_share[here] * host_rate[here] + g * disease.beta * from_group
             if rate > 0 and uniform(infection_key, a) < 1 - math.exp(-rate * (1 - before["protection"][a])):
                 p["state"][a] = disease.exposed
+                p["state_day"][a] = day
                 p["state_timer"][a] = days_from(disease.duration_table[disease.exposed], uniform(latent_key, a))
                 new[here] += 1
     return new

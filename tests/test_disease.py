@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import DEMO, QUICK_DISEASE, config, one_site
+from conftest import NO_CARE, config, one_site
 from sim import RouteModel, load_scenario, run_config
 from sim.disease import natural_history
 
@@ -27,7 +27,7 @@ def test_observed_latent_period_and_symptomatic_fraction(write_scenario):
     within 4 standard errors."""
     path = write_scenario(one_site(people=4000, infected=4000))
     cfg = run_config(config(f"scenario.file={path}", "disease=covid19", "days=60", "disease.latent.mean=5",
-                            "disease.latent.shape=2", "disease.symptomatic_fraction=0.3"))
+                            "disease.latent.shape=2", "disease.symptomatic_fraction=0.3", *NO_CARE))
     model = RouteModel(load_scenario(path), cfg)
     disease = model.disease
     first_infectious_day = np.full(4000, -1)

@@ -1,6 +1,6 @@
 """A single closed, well-mixed site matches the SEIR final-size relation.
 
-With everyone present from day 0, no host community and no travel groups, the fraction z of the
+With everyone present from day 0, no host community, no travel groups and no care, the fraction z of the
 N people ever infected solves 1 - z = (S0 / N) exp(-R0 z). The stochastic final size of a major
 outbreak is asymptotically normal with standard deviation sigma / sqrt(N), where
 sigma^2 = z (1 - z) [1 + cv^2 R0^2 (1 - z)] / [1 - R0 (1 - z)]^2 and cv is the coefficient of
@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import QUICK_DISEASE, config, one_site
+from conftest import NO_CARE, QUICK_DISEASE, config, one_site
 from sim import simulate
 from sim.disease import natural_history
 from sim.config import run_config
@@ -43,7 +43,7 @@ def infectious_period_cv(cfg) -> float:
 @pytest.mark.parametrize("r0", [1.5, 2.5, 4.0])
 def test_final_size_relation(write_scenario, r0):
     path = write_scenario(one_site(people=PEOPLE, infected=SEEDED))
-    cfg = config(f"scenario.file={path}", "disease=covid19", f"disease.r0={r0}", "days=400", *QUICK_DISEASE)
+    cfg = config(f"scenario.file={path}", "disease=covid19", f"disease.r0={r0}", "days=400", *QUICK_DISEASE, *NO_CARE)
     result = simulate(cfg)
     z = final_size(r0, (PEOPLE - SEEDED) / PEOPLE)
     observed = (result.summary["infections_migrants"] + SEEDED) / PEOPLE
@@ -60,7 +60,7 @@ def test_crowding_raises_transmission_above_capacity(write_scenario):
         # at ten times capacity with crowding_exponent 0.5, site transmission is sqrt(10) times higher
         path = write_scenario(one_site(people=people, infected=seeded, capacity=capacity), f"c{capacity}.yaml")
         cfg = config(f"scenario.file={path}", "disease=covid19", f"disease.r0={r0}", "days=300",
-                     "transmission.crowding_exponent=0.5", *QUICK_DISEASE)
+                     "transmission.crowding_exponent=0.5", *QUICK_DISEASE, *NO_CARE)
         observed = (simulate(cfg).summary["infections_migrants"] + seeded) / people
         z = final_size(effective_r0, (people - seeded) / people)
         assert abs(observed - z) < tolerance(effective_r0, z, infectious_period_cv(cfg), people), (capacity, observed, z)

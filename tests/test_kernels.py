@@ -40,6 +40,10 @@ def random_people(rng, n, node_count, edge_count, disease, group_sizes):
         "state_timer": rng.integers(1, 4, n).astype(np.int32),
         "protection": rng.choice([0.0, 0.5], size=n).astype(np.float32),
         "group": groups,
+        "hold_timer": np.where(rng.random(n) < 0.2, rng.integers(1, 3, n), 0).astype(np.int16),
+        "flags": rng.integers(0, 8, n).astype(np.uint8),
+        "arrival_day": np.zeros(n, dtype=np.int16),
+        "state_day": np.zeros(n, dtype=np.int16),
     }
 
 
@@ -80,12 +84,12 @@ def test_move_agrees(routes, disease, seed):
     expected = copy(p)
     table = {"node_count": routes.node_count, **{k: getattr(routes, k) for k in (
         "dwell_table", "is_destination", "out_start", "edge_weight", "edge_target", "edge_travel")}}
-    exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious)
+    exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious, day=4)
     tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
     kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["move_timer"], p["group"], p["state"],
-                 infectious, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
+                 infectious, p["hold_timer"], p["flags"], p["arrival_day"], 4, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
                  edge_open, routes.is_destination, routes.dwell_table, route_key, dwell_key, tally)
-    for name in ("where", "node", "edge", "move_timer"):
+    for name in ("where", "node", "edge", "move_timer", "hold_timer", "flags", "arrival_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS], exits)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS_INFECTIOUS], exits_infectious)
@@ -97,14 +101,14 @@ def test_progress_agrees(disease, seed):
     sizes = np.ones(300, dtype=np.int64)
     p = random_people(rng, 300, 4, 3, disease, sizes)
     p["state_timer"][:] = rng.integers(1, 3, 300)
-    branch_key, duration_key = day_key(seed, Stream.BRANCH, 9), day_key(seed, Stream.DURATION, 9)
+    keys = day_key(seed, Stream.BRANCH, 9), day_key(seed, Stream.DURATION, 9), day_key(seed, Stream.CARE_SURVIVAL, 9)
     expected = copy(p)
-    deaths = reference.progress(expected, disease, branch_key, duration_key, 4)
+    deaths = reference.progress(expected, disease, *keys, node_count=4, day=9, treatment_effect=0.5)
     tally = np.zeros((THREADS, 4, 20), dtype=np.int64)
-    kernels.progress(300, p["where"], p["node"], p["state"], p["state_timer"], disease.next_state,
-                     disease.next_cumulative, disease.duration_table, disease.dead,
-                     branch_key, duration_key, tally)
-    for name in ("where", "state", "state_timer"):
+    kernels.progress(300, p["where"], p["node"], p["state"], p["state_timer"], p["state_day"], p["flags"], 9,
+                     disease.next_state, disease.next_cumulative, disease.duration_table, disease.dead,
+                     disease.recovered, 0.5, *keys, tally)
+    for name in ("where", "state", "state_timer", "state_day", "flags"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.NEW_DEATHS], deaths)
 
@@ -120,17 +124,18 @@ def test_infect_agrees(disease, seed):
     host_rate = rng.random(3) * 0.3
     host_share = np.array([0.0, 0.1, 0.2])
     infection_key, latent_key = day_key(seed, Stream.INFECTION, 2), day_key(seed, Stream.LATENT, 2)
+    kept = np.array([1.0, 0.1, 0.3, 0.03])
     expected = copy(p)
-    new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, site_rate, host_rate, host_share,
-                           0.3, infection_key, latent_key)
+    new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, kept, site_rate, host_rate, host_share,
+                           0.3, infection_key, latent_key, day=2)
     tally = np.zeros((THREADS, 3, 20), dtype=np.int64)
     exposed = disease.exposed
     kernels.infect(len(sizes), firsts, group_sizes, p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
-                   p["protection"], disease.infectiousness, site_rate, host_rate, host_share, 0.3, disease.beta,
+                   p["state_day"], p["flags"], 2, p["protection"], disease.infectiousness, kept, site_rate, host_rate, host_share, 0.3, disease.beta,
                    exposed, disease.duration_table[exposed], disease.susceptible,
                    infection_key, latent_key, tally)
     assert new.sum() > 0, "the inputs should infect someone, or the comparison is empty"
-    for name in ("state", "state_timer"):
+    for name in ("state", "state_timer", "state_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.NEW_INFECTIONS], new)
 
@@ -139,12 +144,14 @@ def test_census_counts_everyone_in_the_system(disease):
     rng = np.random.default_rng(5)
     p = random_people(rng, 500, 4, 3, disease, np.ones(500, dtype=np.int64))
     tally = np.zeros((THREADS, 4, kernels.STATE_FIRST + len(disease.names)), dtype=np.int64)
-    kernels.census(500, p["where"], p["node"], p["state"], tally)
+    kernels.census(500, p["where"], p["node"], p["state"], p["flags"], tally)
     counts = tally.sum(0)
     for node in range(4):
         here = p["node"] == node
         assert counts[node, kernels.PRESENT] == np.sum(here & (p["where"] == AT_NODE))
         assert counts[node, kernels.IN_TRANSIT] == np.sum(here & (p["where"] == ON_EDGE))
+        in_isolation = here & np.isin(p["where"], [AT_NODE, ON_EDGE]) & (p["flags"] & 1 > 0)
+        assert counts[node, kernels.ISOLATED_NOW] == in_isolation.sum()
         in_system = here & np.isin(p["where"], [AT_NODE, ON_EDGE])
         for s in range(len(disease.names)):
             assert counts[node, kernels.STATE_FIRST + s] == np.sum(in_system & (p["state"] == s))
@@ -161,8 +168,11 @@ def test_node_pressure_sums_people_and_infectiousness(disease):
     p = random_people(rng, 400, 5, 3, disease, np.ones(400, dtype=np.int64))
     present = np.zeros((THREADS, 5), dtype=np.int64)
     infectious = np.zeros((THREADS, 5), dtype=np.int64)
-    kernels.node_pressure(400, p["where"], p["node"], p["state"], disease.infectiousness_fixed, present, infectious)
+    kept_fixed = np.array([65536, 6554, 19661, 1966])
+    kernels.node_pressure(400, p["where"], p["node"], p["state"], p["flags"], disease.infectiousness_fixed, kept_fixed,
+                          present, infectious)
     for node in range(5):
         here = (p["node"] == node) & (p["where"] == AT_NODE)
         assert present.sum(0)[node] == here.sum()
-        assert infectious.sum(0)[node] == disease.infectiousness_fixed[p["state"][here]].sum()
+        weights = (disease.infectiousness_fixed[p["state"][here]] * kept_fixed[p["flags"][here] & 3]) >> 16
+        assert infectious.sum(0)[node] == weights.sum()

@@ -4,7 +4,7 @@ default scenario reproduces the flow its source document reports."""
 import pytest
 
 from conftest import ROOT, config
-from sim import load_scenario, simulate
+from sim import RouteModel, load_scenario, run_config, simulate
 from sim.config import SCENARIO_DIR
 
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
@@ -35,3 +35,15 @@ def test_western_balkans_flow_matches_the_2023_registrations():
 def test_western_balkans_origins_are_the_reported_six():
     origins = load_scenario(SCENARIO_DIR / "western_balkans.yaml").graph["origins"]
     assert set(origins) == {"AFG", "MAR", "PAK", "SYR", "TUR", "BGD"}
+
+
+def test_each_entry_carries_its_own_origins():
+    """Central Asia: Afghans enter at the Afghan-side crossings, workers on their own corridors."""
+    model = RouteModel(load_scenario(SCENARIO_DIR / "central_asia.yaml"), run_config(config("scenario=central_asia", "days=5")))
+    model.run()
+    people = model.people
+    codes = model.arrivals.traits.codes
+    afghan_entries = {"afg_hairatan", "afg_aqina", "afg_sherkhan_bandar", "afg_darwaz"}
+    at_afghan_entries = [codes[people.origin[i]] for i in range(people.count)
+                         if people.arrival_day[i] == 4 and model.routes.node_ids[people.node[i]] in afghan_entries]
+    assert at_afghan_entries and set(at_afghan_entries) == {"AFG"}

@@ -1,0 +1,42 @@
+"""Shared field types for every validated model: sourced numbers, bounds, strict models.
+
+Any number may be written plainly or as `{value: x, source: "..."}`; models forbid unknown keys.
+"""
+
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+NODE_KINDS = (
+    "origin", "border", "transit_centre", "reception_centre",
+    "clinic", "hospital", "destination", "informal_site",
+)
+AGE_GROUPS = ("0-4", "5-17", "18-59", "60+")
+
+
+def _unwrap_sourced(value):
+    """Accept `{value: x, source: "..."}` wherever a plain number is allowed."""
+    if isinstance(value, dict) and "value" in value and set(value) <= {"value", "source"}:
+        return value["value"]
+    return value
+
+
+def number(**bounds):
+    return Annotated[float, BeforeValidator(_unwrap_sourced), Field(strict=False, **bounds)]
+
+
+def integer(**bounds):
+    return Annotated[int, BeforeValidator(_unwrap_sourced), Field(**bounds)]
+
+
+Probability = number(ge=0, le=1)
+Positive = number(gt=0)
+NonNegative = number(ge=0)
+Count = integer(ge=0)
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+

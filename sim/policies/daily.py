@@ -1,0 +1,161 @@
+"""The policies of a run, applied each day: what the sites offer, and the kernels that deliver it.
+
+Sites (Mesa agents) hold what they offer; reactive campaigns are their own decisions. Each day:
+mobile teams move; sites update their campaigns from reported cases; screening and vaccination
+programmes run at the sites that offer them (stage 3 of the day); after transmission, symptomatic
+people seek care (stage 6). Per-programme counts feed the costs.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.errors import ConfigError, Problem
+from sim.kernels import ISOLATED, SCREENED
+from sim.policies import care, screening, vaccination
+from sim.policies.mobile_teams import MobileTeam
+from sim.rng import Stream, day_key, program_stream, uniforms
+from sim.schema import AGE_GROUPS, NODE_KINDS, PolicyConfig
+
+DELAY_BINS = 61  # time to care histogram: 0..59 days, and 60 or more
+
+
+@dataclass
+class Counters:
+    tests_by_method: dict[str, int] = field(default_factory=dict)
+    team_days: int = 0
+    delay_histogram: np.ndarray = field(default_factory=lambda: np.zeros(DELAY_BINS, dtype=np.int64))
+
+
+class DailyPolicies:
+    def __init__(self, model, config: PolicyConfig):
+        self.model = model
+        self.config = config
+        routes, disease = model.routes, model.disease
+        self.check_references(routes)
+        self.counters = Counters({cfg.method: 0 for cfg in config.screening.values()})
+        node_ids, kinds = routes.node_ids, routes.kind
+        self.screening = [(i, cfg, cfg.where.mask(node_ids, kinds)) for i, cfg in enumerate(config.screening.values())]
+        self.vaccination = {name: (i, cfg, cfg.where.mask(node_ids, kinds)) for i, (name, cfg) in enumerate(config.vaccination.items())}
+        self.teams = [MobileTeam(model, name, cfg, [model.sites[n] for n in np.flatnonzero(cfg.where.mask(node_ids, kinds))])
+                      for name, cfg in config.mobile_teams.items()]
+        self.uninfected = np.isin(np.arange(len(disease.names)), [disease.susceptible, disease.recovered, disease.dead])
+        self.symptomatic = disease.symptomatic.copy()
+        self.seek_probability = config.care.daily_seek_probability()
+        on_site = np.isin(kinds, [NODE_KINDS.index(k) for k in config.care.on_site_kinds])
+        per_kind = np.array([config.care.consultations_per_day.get(kind, 0) for kind in NODE_KINDS])
+        self.care_capacity = np.where(on_site, per_kind[kinds], 0).astype(np.int64)
+        self.isolation_places = routes.isolation_places
+        iso, treated = config.isolation_effect, config.care.isolation_effect
+        self.kept = np.array([1.0, 1.0 - iso, 1.0 - treated, (1.0 - iso) * (1.0 - treated)])
+        self.barrier_prevalence = config.care.prevalence(model.arrivals.traits.codes)
+        for site in model.sites:
+            site.campaign_until = {name: -1 for name, (_, cfg, _) in self.vaccination.items() if cfg.reactive}
+
+    def check_references(self, routes) -> None:
+        problems = []
+        for kind in ("screening", "vaccination", "mobile_teams"):
+            for name, programme in getattr(self.config, kind).items():
+                problems += programme.where.problems(f"policy.{kind}.{name}.where", routes.node_ids)
+        for name, team in self.config.mobile_teams.items():
+            if not team.where.mask(routes.node_ids, routes.kind).any():
+                problems.append(Problem(f"policy.mobile_teams.{name}.where", team.where.model_dump(), "at least one site of the scenario"))
+        if problems:
+            raise ConfigError("config", problems)
+
+    # ------------------------------------------------------------------ arrivals
+
+    def draw_barriers(self, people, ids: np.ndarray, origins: np.ndarray) -> None:
+        """One bit per barrier, drawn per person from their origin's prevalence."""
+        bits = np.zeros(ids.shape[0], dtype=np.uint8)
+        for bit in range(self.barrier_prevalence.shape[1]):
+            u = uniforms(day_key(self.model.config.seed, Stream.BARRIERS, bit), ids.astype(np.int64))
+            bits |= ((u < self.barrier_prevalence[origins, bit]).astype(np.uint8) << bit)
+        people.barriers[ids] = bits
+
+    # ------------------------------------------------------------------ stage 3: sites act
+
+    def act(self, day: int, tally: np.ndarray) -> None:
+        model, people, seed = self.model, self.model.people, self.model.config.seed
+        for team in self.teams:
+            team.move_for(day)
+            self.counters.team_days += team.site is not None
+        if any(self.vaccination[name][1].reactive for name in self.vaccination):
+            self.update_campaigns(day)
+        if self.screening:
+            isolated_here = np.bincount(people.node[: people.count][(people.flags[: people.count] & ISOLATED) > 0],
+                                        minlength=model.routes.node_count)
+        for index, cfg, offered in self.screening:
+            places = self.isolation_places if cfg.isolation_places is None else np.full_like(self.isolation_places, cfg.isolation_places)
+            free = np.maximum(places - isolated_here, 0).astype(np.int64)
+            before = tally[0, :, SCREENED].sum()
+            screening.screen(
+                people.count, people.where, people.node, people.state, people.flags, people.hold_timer,
+                people.arrival_day, people.move_timer, day, offered, screening.TIMING[cfg.timing],
+                cfg.sensitivity_by_state(model.disease.names), self.uninfected, cfg.false_positive_rate,
+                cfg.coverage, np.full(offered.shape[0], cfg.capacity_per_day, dtype=np.int64), free,
+                screening.ACTION[cfg.on_positive], cfg.isolation_days, cfg.when_full == "hold", cfg.hold_days,
+                day_key(seed, program_stream(Stream.SCREEN_COVERAGE, index), day),
+                day_key(seed, program_stream(Stream.SCREEN_TEST, index), day), tally)
+            isolated_here += np.maximum(places - isolated_here, 0) - free
+            self.counters.tests_by_method[cfg.method] += int(tally[0, :, SCREENED].sum() - before)
+        for name, (index, cfg, where) in self.vaccination.items():
+            offered, supply = self.vaccination_offer(name, cfg, where, day)
+            keys = np.array([day_key(seed, program_stream(Stream.VACCINE_ACCEPT, index), dose) for dose in range(cfg.doses)], dtype=np.uint64)
+            vaccination.vaccinate(
+                people.count, people.where, people.node, people.age_group, people.origin, people.doses,
+                people.last_dose_day, day, offered, np.isin(AGE_GROUPS, cfg.eligible_ages),
+                cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), supply, keys, tally)
+            vaccination.protect(people.count, people.where, people.doses, people.last_dose_day, people.protection,
+                                day, cfg.delay_days, cfg.efficacy_by_dose(model.disease.vaccine_efficacy))
+
+    def vaccination_offer(self, name: str, cfg, where: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Where a programme is offered today, and its supply there: its sites (while a campaign
+        runs, for a reactive programme), plus the sites of teams delivering it."""
+        offered = where.copy()
+        if cfg.reactive:
+            offered &= np.array([site.campaign_until.get(name, -1) >= day for site in self.model.sites])
+        supply = np.where(offered, cfg.supply_per_day, 0).astype(np.int64)
+        for team in self.teams:
+            if team.site is not None and team.config.vaccination == name:
+                offered[team.site.index] = True
+                supply[team.site.index] += team.config.doses_per_day
+        return offered, supply
+
+    def update_campaigns(self, day: int) -> None:
+        """Each site starts a reactive campaign when its reported cases over the window reach the
+        threshold (reports arrive `reporting_delay_days` after detection)."""
+        detected = self.model.recorder.metric("migrants", "detected")
+        delay = self.config.surveillance.reporting_delay_days
+        for name, (_, cfg, where) in self.vaccination.items():
+            if not cfg.reactive:
+                continue
+            last = day - delay  # reports of detections up to this day are in by today
+            first = max(0, last - cfg.reactive.window_days + 1)
+            if last < 0:
+                continue
+            reported = detected[first: last + 1].sum(axis=0)
+            for site in self.model.sites:
+                if where[site.index] and reported[site.index] >= cfg.reactive.threshold and site.campaign_until[name] < day:
+                    site.campaign_until[name] = day + cfg.reactive.duration_days - 1
+
+    # ------------------------------------------------------------------ stage 6: care seeking
+
+    def seek_care(self, day: int, tally: np.ndarray) -> None:
+        people, seed, cfg = self.model.people, self.model.config.seed, self.config.care
+        capacity = self.care_capacity.copy()
+        for team in self.teams:
+            if team.site is not None:
+                capacity[team.site.index] += team.config.consultations_per_day
+        care.seek_care(people.count, people.where, people.node, people.state, people.state_day, people.flags,
+                       people.barriers, day, self.symptomatic, self.seek_probability, capacity,
+                       cfg.diagnosis_probability, day_key(seed, Stream.CARE_SEEK, day),
+                       day_key(seed, Stream.DIAGNOSIS, day), tally, self.counters.delay_histogram)
+
+    # ------------------------------------------------------------------ costs
+
+    def costs(self) -> dict[str, float]:
+        recorder = self.model.recorder
+        totals = {name: float(recorder.metric("migrants", name).sum()) for name in ("doses", "consultations")}
+        totals["isolation_days"] = float(recorder.metric("migrants", "isolated").sum())
+        return self.config.costs.cost_of(totals, self.counters.tests_by_method, self.counters.team_days)

@@ -1,0 +1,90 @@
+"""Vaccination at sites: schedules, uptake and hesitancy, supply, reactive campaigns.
+
+Responsible for: offering the next dose of a schedule to eligible people present at the sites of
+the programme (age group, fewer doses than the schedule, the interval since the last dose passed),
+who accept with probability uptake x (1 - hesitancy of their origin), within each site's daily
+supply, first come first served. A later dose is given only where the person is when it is due and
+a site there offers it; people who move on before then keep the doses they had. Protection (leaky)
+takes effect `delay_days` after a dose. A reactive programme is offered at a site only while a
+campaign runs there: from the day reported cases at the site over `window_days` reach `threshold`,
+for `duration_days`.
+Reads: where, node, age_group, origin, doses, last_dose_day. Writes: doses, last_dose_day,
+protection; tally doses, completed schedules. Draws: acceptance per person and dose number (so a
+refusal is the person's, not the day's).
+"""
+
+from typing import Literal, Optional
+
+import numba as nb
+import numpy as np
+
+from sim.fields import AGE_GROUPS, Count, Probability, Strict, integer
+from sim.kernels import COMPLETED_SCHEDULES, DOSES
+from sim.policies.sites import SiteSelector
+from sim.population import AT_NODE, ON_EDGE
+from sim.rng import uniform_at
+
+PRIOR_DOSES = 2  # people vaccinated at origin count as having had a complete two-dose schedule
+
+
+class Reactive(Strict):
+    threshold: integer(ge=1)
+    window_days: integer(ge=1) = 7
+    duration_days: integer(ge=1) = 14
+
+
+class VaccinationConfig(Strict):
+    where: SiteSelector
+    eligible_ages: list[Literal[AGE_GROUPS]] = list(AGE_GROUPS)
+    doses: integer(ge=1, le=5) = 2
+    interval_days: Count = 28
+    efficacy: Optional[list[Probability]] = None  # after each dose; None: the disease's, built up linearly
+    delay_days: Count = 14
+    uptake: Probability = 0.8
+    hesitancy: dict[str, Probability] = {}  # extra refusal by origin code
+    supply_per_day: Count = 1_000_000  # doses per site per day
+    reactive: Optional[Reactive] = None
+
+    def efficacy_by_dose(self, disease_efficacy: float) -> np.ndarray:
+        if self.efficacy is not None:
+            if len(self.efficacy) != self.doses:
+                raise ValueError(f"efficacy lists {len(self.efficacy)} values for {self.doses} doses")
+            return np.asarray(self.efficacy, dtype=np.float64)
+        return disease_efficacy * np.arange(1, self.doses + 1) / self.doses
+
+    def acceptance_by_origin(self, origin_codes: tuple[str, ...]) -> np.ndarray:
+        return np.array([self.uptake * (1.0 - self.hesitancy.get(code, 0.0)) for code in origin_codes] or [self.uptake])
+
+
+@nb.njit(cache=True)
+def vaccinate(count, where, node, age_group, origin, doses, last_dose_day, day, offered, eligible_age,
+              schedule_doses, interval, acceptance, supply, accept_keys, tally):
+    """Serial, in person order, so supply goes first come first served."""
+    used = np.zeros(supply.shape[0], dtype=np.int64)
+    for i in range(count):
+        here = node[i]
+        if where[i] != AT_NODE or not offered[here] or not eligible_age[age_group[i]]:
+            continue
+        given = doses[i]
+        if given >= schedule_doses or (given > 0 and day - last_dose_day[i] < interval):
+            continue
+        if uniform_at(accept_keys[given], i) >= acceptance[origin[i]]:
+            continue
+        if used[here] >= supply[here]:
+            continue
+        used[here] += 1
+        doses[i] = given + 1
+        last_dose_day[i] = day
+        tally[0, here, DOSES] += 1
+        if given + 1 == schedule_doses:
+            tally[0, here, COMPLETED_SCHEDULES] += 1
+
+
+@nb.njit(cache=True, parallel=True)
+def protect(count, where, doses, last_dose_day, protection, day, delay, efficacy):
+    """Protection from a dose starts `delay` days after it (never lowering what a person has)."""
+    for i in nb.prange(count):
+        if (where[i] == AT_NODE or where[i] == ON_EDGE) and doses[i] > 0 and day - last_dose_day[i] == delay:
+            gained = efficacy[min(doses[i], efficacy.shape[0]) - 1]
+            if gained > protection[i]:
+                protection[i] = gained
