@@ -69,5 +69,6 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
         "events": list(config.scenario.events),
     }
     summary = summarise(model.recorder, identity, runtime, model.policies.costs(), model.policies.counters.delay_histogram)
-    timeseries = model.recorder.timeseries(config.policy.surveillance.reporting_delay_days)
+    timeseries = model.recorder.timeseries(config.policy.surveillance.reporting_delay_days,
+                                           model.policies.cost_by_day_and_node())
     return Result(timeseries, summary, config.model_dump(mode="json", by_alias=True))

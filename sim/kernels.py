@@ -11,7 +11,9 @@ The plain-Python readings of the same rules are in `tests/reference.py`; tests c
 import numba as nb
 import numpy as np
 
-from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
+from sim.population import (
+    AT_NODE, DEAD, EXITED, IN_CARE, ISOLATED, NOT_IN_CARE, NOT_ISOLATED, NOT_REFERRED, ON_EDGE, REFERRED,
+)
 from sim.rng import uniform_at
 
 # Columns of the migrant tally [thread, node, metric]: flows of the day, then stocks at its end,
@@ -19,25 +21,22 @@ from sim.rng import uniform_at
 MIGRANT_FLOWS = (
     "new_infections", "new_deaths", "arrivals", "exits", "exits_infectious", "imported_infections",
     "screened", "true_positives", "false_positives", "screening_capacity_reached",
-    "isolations", "isolation_full", "held", "doses", "completed_schedules",
+    "isolations", "isolation_full", "held", "referrals", "doses", "completed_schedules",
     "consultations", "turned_away", "days_to_care", "detected",
 )
 MIGRANT_STOCKS = ("present", "in_transit", "isolated")
-_COLUMN = {name: i for i, name in enumerate(MIGRANT_FLOWS + MIGRANT_STOCKS)}
-NEW_INFECTIONS, NEW_DEATHS, ARRIVALS = _COLUMN["new_infections"], _COLUMN["new_deaths"], _COLUMN["arrivals"]
-EXITS, EXITS_INFECTIOUS, IMPORTED = _COLUMN["exits"], _COLUMN["exits_infectious"], _COLUMN["imported_infections"]
-SCREENED, TRUE_POSITIVES, FALSE_POSITIVES = _COLUMN["screened"], _COLUMN["true_positives"], _COLUMN["false_positives"]
-SCREENING_CAPACITY_REACHED = _COLUMN["screening_capacity_reached"]
-ISOLATIONS, ISOLATION_FULL, HELD = _COLUMN["isolations"], _COLUMN["isolation_full"], _COLUMN["held"]
-DOSES, COMPLETED_SCHEDULES = _COLUMN["doses"], _COLUMN["completed_schedules"]
-CONSULTATIONS, TURNED_AWAY, DAYS_TO_CARE = _COLUMN["consultations"], _COLUMN["turned_away"], _COLUMN["days_to_care"]
-DETECTED = _COLUMN["detected"]
-PRESENT, IN_TRANSIT, ISOLATED_NOW = _COLUMN["present"], _COLUMN["in_transit"], _COLUMN["isolated"]
-STATE_FIRST = len(_COLUMN)
-
-# person flags (bits of Population.flags)
-ISOLATED, IN_CARE, WAS_DETECTED = np.uint8(1), np.uint8(2), np.uint8(4)
-NOT_ISOLATED, NOT_IN_CARE = np.uint8(0xFF ^ 1), np.uint8(0xFF ^ 2)
+COLUMN = {name: i for i, name in enumerate(MIGRANT_FLOWS + MIGRANT_STOCKS)}
+NEW_INFECTIONS, NEW_DEATHS, ARRIVALS = COLUMN["new_infections"], COLUMN["new_deaths"], COLUMN["arrivals"]
+EXITS, EXITS_INFECTIOUS, IMPORTED = COLUMN["exits"], COLUMN["exits_infectious"], COLUMN["imported_infections"]
+SCREENED, TRUE_POSITIVES, FALSE_POSITIVES = COLUMN["screened"], COLUMN["true_positives"], COLUMN["false_positives"]
+SCREENING_CAPACITY_REACHED = COLUMN["screening_capacity_reached"]
+ISOLATIONS, ISOLATION_FULL, HELD = COLUMN["isolations"], COLUMN["isolation_full"], COLUMN["held"]
+REFERRALS = COLUMN["referrals"]
+DOSES, COMPLETED_SCHEDULES = COLUMN["doses"], COLUMN["completed_schedules"]
+CONSULTATIONS, TURNED_AWAY, DAYS_TO_CARE = COLUMN["consultations"], COLUMN["turned_away"], COLUMN["days_to_care"]
+DETECTED = COLUMN["detected"]
+PRESENT, IN_TRANSIT, ISOLATED_NOW = COLUMN["present"], COLUMN["in_transit"], COLUMN["isolated"]
+STATE_FIRST = len(COLUMN)
 
 
 @nb.njit(cache=True)
@@ -57,10 +56,11 @@ def draw_days(tables, rows, u):
 
 @nb.njit(cache=True, parallel=True)
 def move(count, where, node, edge, move_timer, group, state, infectious, hold_timer, flags, arrival_day, day,
-         out_start, edge_target, edge_travel, edge_weight, edge_open, is_destination,
+         out_start, edge_target, edge_travel, edge_weight, edge_open, is_destination, is_care,
          dwell_table, route_key, dwell_key, tally):
     """Movement: people whose time at a node is over leave along an open outgoing edge (chosen by
-    weight), travel for the edge's days and arrive; at a destination they leave the model.
+    weight), travel for the edge's days and arrive; at a destination they leave the model. People
+    referred for care choose only among open edges to clinics and hospitals, where there are any.
 
     Reads: where, node, edge, move_timer, group, state, hold_timer; the route arrays and today's
     open flags. Writes: where, node, edge, move_timer, hold_timer, flags (isolation ends),
@@ -98,9 +98,15 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
             if infectious[state[i]]:
                 tally[thread, here, EXITS_INFECTIOUS] += 1
             continue
+        to_care = False
+        if flags[i] & REFERRED:
+            flags[i] &= NOT_REFERRED
+            for e in range(out_start[here], out_start[here + 1]):
+                if edge_open[e] and is_care[edge_target[e]]:
+                    to_care = True
         total = 0.0
         for e in range(out_start[here], out_start[here + 1]):
-            if edge_open[e]:
+            if edge_open[e] and (is_care[edge_target[e]] or not to_care):
                 total += edge_weight[e]
         if total <= 0.0:
             move_timer[i] = 1
@@ -108,7 +114,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
         pick = uniform_at(route_key, group[i]) * total
         chosen = -1
         for e in range(out_start[here], out_start[here + 1]):
-            if edge_open[e]:
+            if edge_open[e] and (is_care[edge_target[e]] or not to_care):
                 chosen = e
                 pick -= edge_weight[e]
                 if pick < 0.0:

@@ -20,7 +20,7 @@ from sim.arrivals import Arrivals
 from sim.disease import INFECTIOUSNESS_SCALE, natural_history
 from sim.hosts import HostCommunities
 from sim.policies.daily import DailyPolicies
-from sim.population import Population
+from sim.population import IN_CARE, ISOLATED, WAS_DETECTED, Population
 from sim.results import Recorder, migrant_metrics
 from sim.rng import Stream, day_key, generator
 from sim.routes import compile_routes, network_space
@@ -102,7 +102,7 @@ class RouteModel(mesa.Model):
         infectious = self.disease.infectiousness > 0
         kernels.move(people.count, people.where, people.node, people.edge, people.move_timer, people.group,
                      people.state, infectious, people.hold_timer, people.flags, people.arrival_day, day, routes.out_start, routes.edge_target, routes.edge_travel,
-                     routes.edge_weight, routes.open_on(day), routes.is_destination, routes.dwell_table,
+                     routes.edge_weight, routes.open_on(day), routes.is_destination, routes.is_care, routes.dwell_table,
                      day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day), tally)
         if day == 0:
             self.arrivals.admit_initial(people, tally)
@@ -178,9 +178,9 @@ class RouteModel(mesa.Model):
             "days_left_in_state": int(p.state_timer[i]),
             "vaccine_protection": float(p.protection[i]),
             "vaccine_doses": int(p.doses[i]),
-            "isolated": bool(p.flags[i] & kernels.ISOLATED),
-            "in_care": bool(p.flags[i] & kernels.IN_CARE),
-            "detected": bool(p.flags[i] & kernels.WAS_DETECTED),
+            "isolated": bool(p.flags[i] & ISOLATED),
+            "in_care": bool(p.flags[i] & IN_CARE),
+            "detected": bool(p.flags[i] & WAS_DETECTED),
             "barriers": [name for bit, name in enumerate(BARRIERS) if p.barriers[i] >> bit & 1],
             "group": int(p.group[i]),
             "group_size": int(p.group_size[p.group[i]]),

@@ -9,8 +9,13 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+# Codes compiled into cached numba kernels in other files. Numba's cache does not notice a change
+# here, so never renumber them: add new ones.
 # where a person is
 ABSENT, AT_NODE, ON_EDGE, EXITED, DEAD = 0, 1, 2, 3, 4
+# bits of Population.flags
+ISOLATED, IN_CARE, WAS_DETECTED, REFERRED = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
+NOT_ISOLATED, NOT_IN_CARE, NOT_REFERRED = np.uint8(0xFF ^ 1), np.uint8(0xFF ^ 2), np.uint8(0xFF ^ 8)
 
 PERSON_DTYPES = {
     "where": np.int8,
@@ -26,7 +31,7 @@ PERSON_DTYPES = {
     "arrival_day": np.int16,  # day of arrival at the current node
     "state_day": np.int16,  # day the current natural-history state began
     "hold_timer": np.int16,  # days left in isolation or held by a policy (no travel meanwhile)
-    "flags": np.uint8,  # sim.kernels ISOLATED | IN_CARE | WAS_DETECTED
+    "flags": np.uint8,  # ISOLATED | IN_CARE | WAS_DETECTED | REFERRED
     "barriers": np.uint8,  # one bit per access-to-care barrier (sim.policies.care.BARRIERS)
     "doses": np.int8,  # vaccine doses received
     "last_dose_day": np.int16,

@@ -52,11 +52,16 @@ class Recorder:
         reported[delay:] = detected[: detected.shape[0] - delay]
         return reported
 
-    def timeseries(self, reporting_delay: int = 0, dropped: tuple[str, ...] = ("dead",)) -> pd.DataFrame:
-        """The tidy table: one row per day, node, population and metric (values as floats)."""
+    def timeseries(self, reporting_delay: int = 0, cost: np.ndarray | None = None,
+                   dropped: tuple[str, ...] = ("dead",)) -> pd.DataFrame:
+        """The tidy table: one row per day, node, population and metric (values as floats), with
+        the surveillance series (`reported_cases`) and, given, the cost of policies (`cost`)."""
         frames = []
-        migrants = np.concatenate([self.migrants, self.reported(reporting_delay)[:, :, None]], axis=2)
-        for population, array, names in (("migrants", migrants, self.migrant_names + ("reported_cases",)),
+        derived = {"reported_cases": self.reported(reporting_delay)}
+        if cost is not None:
+            derived["cost"] = cost
+        migrants = np.concatenate([self.migrants.astype(np.float64)] + [a[:, :, None] for a in derived.values()], axis=2)
+        for population, array, names in (("migrants", migrants, self.migrant_names + tuple(derived)),
                                          ("hosts", self.hosts, HOST_METRICS)):
             keep = [i for i, name in enumerate(names) if name not in dropped]
             values = array[:, :, keep].astype(np.float64)
@@ -75,7 +80,7 @@ class Recorder:
 
 
 POLICY_TOTALS = ("detected", "screened", "true_positives", "false_positives", "screening_capacity_reached",
-                 "isolations", "isolation_full", "held", "doses", "completed_schedules", "consultations",
+                 "isolations", "isolation_full", "held", "referrals", "doses", "completed_schedules", "consultations",
                  "turned_away")
 
 

@@ -22,6 +22,7 @@ class Routes:
     node_ids: tuple[str, ...]
     kind: np.ndarray  # int8 index into NODE_KINDS
     is_destination: np.ndarray  # bool
+    is_care: np.ndarray  # bool: clinics and hospitals, where referrals go
     capacity: np.ndarray  # int64
     host_population: np.ndarray  # int64
     isolation_places: np.ndarray  # int64
@@ -75,6 +76,7 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
         node_ids=node_ids,
         kind=np.array([NODE_KINDS.index(a["kind"]) for a in attrs], dtype=np.int8),
         is_destination=np.array([a["kind"] == "destination" for a in attrs]),
+        is_care=np.array([a["kind"] in ("clinic", "hospital") for a in attrs]),
         capacity=np.array([a["capacity"] for a in attrs], dtype=np.int64),
         host_population=np.array([a["host_population"] for a in attrs], dtype=np.int64),
         isolation_places=np.array([a.get("isolation_places", 0) for a in attrs], dtype=np.int64),

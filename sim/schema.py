@@ -251,6 +251,8 @@ class PolicyConfig(Strict):
         for name, team in self.mobile_teams.items():
             if team.vaccination is not None and team.vaccination not in self.vaccination:
                 raise ValueError(f"mobile_teams.{name}.vaccination: {team.vaccination!r} is not a vaccination programme of this policy")
+            if team.testing is not None and team.testing not in self.screening:
+                raise ValueError(f"mobile_teams.{name}.testing: {team.testing!r} is not a screening programme of this policy")
         return self
 
     def baseline(self) -> "PolicyConfig":

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
 
-ISOLATED, IN_CARE = 1, 2
+ISOLATED, IN_CARE, REFERRED = 1, 2, 8
 
 MASK = (1 << 64) - 1
 GOLDEN, M1, M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
@@ -65,6 +65,10 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
             exits_infectious[here] += int(infectious[p["state"][i]])
         else:
             options = [e for e in range(routes["out_start"][here], routes["out_start"][here + 1]) if edge_open[e]]
+            if p["flags"][i] & REFERRED:  # referred for care: only edges to care, if there are any
+                p["flags"][i] &= ~REFERRED & 0xFF
+                to_care = [e for e in options if routes["is_care"][routes["edge_target"][e]]]
+                options = to_care or options
             if not options:
                 p["move_timer"][i] = 1
                 continue

@@ -41,7 +41,7 @@ def random_people(rng, n, node_count, edge_count, disease, group_sizes):
         "protection": rng.choice([0.0, 0.5], size=n).astype(np.float32),
         "group": groups,
         "hold_timer": np.where(rng.random(n) < 0.2, rng.integers(1, 3, n), 0).astype(np.int16),
-        "flags": rng.integers(0, 8, n).astype(np.uint8),
+        "flags": rng.integers(0, 16, n).astype(np.uint8),
         "arrival_day": np.zeros(n, dtype=np.int16),
         "state_day": np.zeros(n, dtype=np.int16),
     }
@@ -83,12 +83,12 @@ def test_move_agrees(routes, disease, seed):
     infectious = disease.infectiousness > 0
     expected = copy(p)
     table = {"node_count": routes.node_count, **{k: getattr(routes, k) for k in (
-        "dwell_table", "is_destination", "out_start", "edge_weight", "edge_target", "edge_travel")}}
+        "dwell_table", "is_destination", "is_care", "out_start", "edge_weight", "edge_target", "edge_travel")}}
     exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious, day=4)
     tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
     kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["move_timer"], p["group"], p["state"],
                  infectious, p["hold_timer"], p["flags"], p["arrival_day"], 4, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
-                 edge_open, routes.is_destination, routes.dwell_table, route_key, dwell_key, tally)
+                 edge_open, routes.is_destination, routes.is_care, routes.dwell_table, route_key, dwell_key, tally)
     for name in ("where", "node", "edge", "move_timer", "hold_timer", "flags", "arrival_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS], exits)

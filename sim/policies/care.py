@@ -21,8 +21,7 @@ import numba as nb
 import numpy as np
 
 from sim.fields import NODE_KINDS, Count, Positive, Probability, Strict
-from sim.kernels import CONSULTATIONS, DAYS_TO_CARE, DETECTED, IN_CARE, TURNED_AWAY, WAS_DETECTED
-from sim.population import AT_NODE
+from sim.population import AT_NODE, IN_CARE, ISOLATED, REFERRED, WAS_DETECTED
 from sim.rng import uniform_at
 
 BARRIERS = ("language", "cost", "legal_status", "awareness", "stigma")
@@ -33,6 +32,12 @@ INTERVENTIONS = {  # intervention -> the barrier it lowers
     "information": "awareness",
     "community_engagement": "stigma",
 }
+
+# Columns of this kernel's output counts [node, column]; the caller adds them to the day's tally
+# by name, so the kernel does not depend on the tally's layout (numba caches a kernel per file).
+OUTPUTS = ("consultations", "turned_away", "days_to_care", "detected")
+CONSULTATIONS, TURNED_AWAY, DAYS_TO_CARE, DETECTED = range(len(OUTPUTS))
+
 
 
 class Barrier(Strict):
@@ -90,7 +95,7 @@ class CareConfig(Strict):
 
 @nb.njit(cache=True)
 def seek_care(count, where, node, state, state_day, flags, barriers, day, symptomatic, seek_probability,
-              capacity, diagnosis_probability, seek_key, diagnosis_key, tally, delay_histogram):
+              capacity, diagnosis_probability, seek_key, diagnosis_key, out, delay_histogram):
     """Serial, in person order, so consultations go first come first served. `capacity` is 0 where
     no care is offered today. `delay_histogram[d]` counts people seen d days after symptom onset
     (the last bin takes longer delays)."""
@@ -104,14 +109,14 @@ def seek_care(count, where, node, state, state_day, flags, barriers, day, sympto
         if capacity[here] == 0:
             continue
         if used[here] >= capacity[here]:
-            tally[0, here, TURNED_AWAY] += 1
+            out[here, TURNED_AWAY] += 1
             continue
         used[here] += 1
         flags[i] |= IN_CARE
-        tally[0, here, CONSULTATIONS] += 1
+        out[here, CONSULTATIONS] += 1
         delay = day - state_day[i]
-        tally[0, here, DAYS_TO_CARE] += delay
+        out[here, DAYS_TO_CARE] += delay
         delay_histogram[min(delay, delay_histogram.shape[0] - 1)] += 1
         if not flags[i] & WAS_DETECTED and uniform_at(diagnosis_key, i) < diagnosis_probability:
             flags[i] |= WAS_DETECTED
-            tally[0, here, DETECTED] += 1
+            out[here, DETECTED] += 1

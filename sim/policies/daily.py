@@ -11,13 +11,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.errors import ConfigError, Problem
-from sim.kernels import ISOLATED, SCREENED
+from sim.kernels import COLUMN
 from sim.policies import care, screening, vaccination
 from sim.policies.mobile_teams import MobileTeam
+from sim.population import ISOLATED
 from sim.rng import Stream, day_key, program_stream, uniforms
 from sim.schema import AGE_GROUPS, NODE_KINDS, PolicyConfig
 
 DELAY_BINS = 61  # time to care histogram: 0..59 days, and 60 or more
+
+
+def add_outputs(tally: np.ndarray, outputs: tuple[str, ...], counts: np.ndarray) -> None:
+    """Add a policy kernel's counts [node, output] to the day's tally, by metric name."""
+    tally[0][:, [COLUMN[name] for name in outputs]] += counts
+
+
+def output_counts(module, node_count: int) -> np.ndarray:
+    return np.zeros((node_count, len(module.OUTPUTS)), dtype=np.int64)
 
 
 @dataclass
@@ -35,7 +45,7 @@ class DailyPolicies:
         self.check_references(routes)
         self.counters = Counters({cfg.method: 0 for cfg in config.screening.values()})
         node_ids, kinds = routes.node_ids, routes.kind
-        self.screening = [(i, cfg, cfg.where.mask(node_ids, kinds)) for i, cfg in enumerate(config.screening.values())]
+        self.screening = [(i, name, cfg, cfg.where.mask(node_ids, kinds)) for i, (name, cfg) in enumerate(config.screening.items())]
         self.vaccination = {name: (i, cfg, cfg.where.mask(node_ids, kinds)) for i, (name, cfg) in enumerate(config.vaccination.items())}
         self.teams = [MobileTeam(model, name, cfg, [model.sites[n] for n in np.flatnonzero(cfg.where.mask(node_ids, kinds))])
                       for name, cfg in config.mobile_teams.items()]
@@ -46,9 +56,12 @@ class DailyPolicies:
         per_kind = np.array([config.care.consultations_per_day.get(kind, 0) for kind in NODE_KINDS])
         self.care_capacity = np.where(on_site, per_kind[kinds], 0).astype(np.int64)
         self.isolation_places = routes.isolation_places
+        self.refers_to_care = np.array([routes.is_care[routes.edge_target[routes.out_start[n]:routes.out_start[n + 1]]].any()
+                                        for n in range(routes.node_count)])
         iso, treated = config.isolation_effect, config.care.isolation_effect
         self.kept = np.array([1.0, 1.0 - iso, 1.0 - treated, (1.0 - iso) * (1.0 - treated)])
         self.barrier_prevalence = config.care.prevalence(model.arrivals.traits.codes)
+        self.daily_cost = np.zeros((model.config.days, routes.node_count))  # tests and team days as they happen
         for site in model.sites:
             site.campaign_until = {name: -1 for name, (_, cfg, _) in self.vaccination.items() if cfg.reactive}
 
@@ -79,48 +92,62 @@ class DailyPolicies:
         model, people, seed = self.model, self.model.people, self.model.config.seed
         for team in self.teams:
             team.move_for(day)
-            self.counters.team_days += team.site is not None
+            if team.site is not None:
+                self.counters.team_days += 1
+                self.daily_cost[day, team.site.index] += self.config.costs.team_day
         if any(self.vaccination[name][1].reactive for name in self.vaccination):
             self.update_campaigns(day)
         if self.screening:
             isolated_here = np.bincount(people.node[: people.count][(people.flags[: people.count] & ISOLATED) > 0],
                                         minlength=model.routes.node_count)
-        for index, cfg, offered in self.screening:
+        for index, name, cfg, where in self.screening:
+            offered, capacity = self.team_offer(name, "testing", "tests_per_day", where, cfg.capacity_per_day)
             places = self.isolation_places if cfg.isolation_places is None else np.full_like(self.isolation_places, cfg.isolation_places)
             free = np.maximum(places - isolated_here, 0).astype(np.int64)
-            before = tally[0, :, SCREENED].sum()
+            counts = output_counts(screening, model.routes.node_count)
             screening.screen(
                 people.count, people.where, people.node, people.state, people.flags, people.hold_timer,
                 people.arrival_day, people.move_timer, day, offered, screening.TIMING[cfg.timing],
                 cfg.sensitivity_by_state(model.disease.names), self.uninfected, cfg.false_positive_rate,
-                cfg.coverage, np.full(offered.shape[0], cfg.capacity_per_day, dtype=np.int64), free,
+                cfg.coverage, capacity, free,
                 screening.ACTION[cfg.on_positive], cfg.isolation_days, cfg.when_full == "hold", cfg.hold_days,
+                self.refers_to_care,
                 day_key(seed, program_stream(Stream.SCREEN_COVERAGE, index), day),
-                day_key(seed, program_stream(Stream.SCREEN_TEST, index), day), tally)
+                day_key(seed, program_stream(Stream.SCREEN_TEST, index), day), counts)
+            add_outputs(tally, screening.OUTPUTS, counts)
             isolated_here += np.maximum(places - isolated_here, 0) - free
-            self.counters.tests_by_method[cfg.method] += int(tally[0, :, SCREENED].sum() - before)
+            tests = counts[:, screening.SCREENED]
+            self.counters.tests_by_method[cfg.method] += int(tests.sum())
+            self.daily_cost[day] += tests * self.config.costs.test.get(cfg.method, 0.0)
         for name, (index, cfg, where) in self.vaccination.items():
             offered, supply = self.vaccination_offer(name, cfg, where, day)
+            counts = output_counts(vaccination, model.routes.node_count)
             keys = np.array([day_key(seed, program_stream(Stream.VACCINE_ACCEPT, index), dose) for dose in range(cfg.doses)], dtype=np.uint64)
             vaccination.vaccinate(
                 people.count, people.where, people.node, people.age_group, people.origin, people.doses,
                 people.last_dose_day, day, offered, np.isin(AGE_GROUPS, cfg.eligible_ages),
-                cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), supply, keys, tally)
+                cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), supply, keys, counts)
+            add_outputs(tally, vaccination.OUTPUTS, counts)
             vaccination.protect(people.count, people.where, people.doses, people.last_dose_day, people.protection,
                                 day, cfg.delay_days, cfg.efficacy_by_dose(model.disease.vaccine_efficacy))
 
     def vaccination_offer(self, name: str, cfg, where: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Where a programme is offered today, and its supply there: its sites (while a campaign
         runs, for a reactive programme), plus the sites of teams delivering it."""
-        offered = where.copy()
         if cfg.reactive:
-            offered &= np.array([site.campaign_until.get(name, -1) >= day for site in self.model.sites])
-        supply = np.where(offered, cfg.supply_per_day, 0).astype(np.int64)
+            where = where & np.array([site.campaign_until.get(name, -1) >= day for site in self.model.sites])
+        return self.team_offer(name, "vaccination", "doses_per_day", where, cfg.supply_per_day)
+
+    def team_offer(self, name: str, service: str, capacity_key: str, where: np.ndarray, per_site: int):
+        """A programme's sites and daily capacity today, plus the sites of teams delivering it
+        (each team adds its own capacity where it is)."""
+        offered = where.copy()
+        capacity = np.where(offered, per_site, 0).astype(np.int64)
         for team in self.teams:
-            if team.site is not None and team.config.vaccination == name:
+            if team.site is not None and getattr(team.config, service) == name:
                 offered[team.site.index] = True
-                supply[team.site.index] += team.config.doses_per_day
-        return offered, supply
+                capacity[team.site.index] += getattr(team.config, capacity_key)
+        return offered, capacity
 
     def update_campaigns(self, day: int) -> None:
         """Each site starts a reactive campaign when its reported cases over the window reach the
@@ -147,10 +174,12 @@ class DailyPolicies:
         for team in self.teams:
             if team.site is not None:
                 capacity[team.site.index] += team.config.consultations_per_day
+        counts = output_counts(care, self.model.routes.node_count)
         care.seek_care(people.count, people.where, people.node, people.state, people.state_day, people.flags,
                        people.barriers, day, self.symptomatic, self.seek_probability, capacity,
                        cfg.diagnosis_probability, day_key(seed, Stream.CARE_SEEK, day),
-                       day_key(seed, Stream.DIAGNOSIS, day), tally, self.counters.delay_histogram)
+                       day_key(seed, Stream.DIAGNOSIS, day), counts, self.counters.delay_histogram)
+        add_outputs(tally, care.OUTPUTS, counts)
 
     # ------------------------------------------------------------------ costs
 
@@ -159,3 +188,10 @@ class DailyPolicies:
         totals = {name: float(recorder.metric("migrants", name).sum()) for name in ("doses", "consultations")}
         totals["isolation_days"] = float(recorder.metric("migrants", "isolated").sum())
         return self.config.costs.cost_of(totals, self.counters.tests_by_method, self.counters.team_days)
+
+    def cost_by_day_and_node(self) -> np.ndarray:
+        """[day, node] cost of doses, tests, consultations, isolation days and team days."""
+        metric, unit = self.model.recorder.metric, self.config.costs
+        return (self.daily_cost + metric("migrants", "doses") * unit.dose
+                + metric("migrants", "consultations") * unit.consultation
+                + metric("migrants", "isolated") * unit.isolation_day)

@@ -2,8 +2,9 @@
 
 Responsible for: being at one site on each working day, visiting the sites of its selector in
 turn (for example three visits a week to informal sites), and offering consultations there
-(adding to the site's care capacity, or bringing care where there is none) and doses of a named
-vaccination programme, within the team's own daily capacity.
+(adding to the site's care capacity, or bringing care where there is none), testing by a named
+screening programme, and doses of a named vaccination programme, within the team's own daily
+capacity.
 Reads: the day. Writes: its cell in Mesa's network space; today's extra care capacity and supply.
 """
 
@@ -20,6 +21,8 @@ class MobileTeamConfig(Strict):
     where: SiteSelector
     visits_per_week: integer(ge=1, le=7) = 3
     consultations_per_day: Count = 40
+    testing: Optional[str] = None  # name of a screening programme the team delivers
+    tests_per_day: Count = 0
     vaccination: Optional[str] = None  # name of a vaccination programme the team delivers
     doses_per_day: Count = 0
 

@@ -1,13 +1,15 @@
 """Screening at border crossings, points of entry, and before departure.
 
 Responsible for: testing people at the sites that screen, on the day they arrive there
-(`on_arrival`) or two days before they leave (`before_departure`: pre-embarkation checks 24 to 72
-hours before travel), within each site's daily capacity, first come first served; then acting on
+(`on_arrival`), two days before they leave (`before_departure`: pre-embarkation checks 24 to 72
+hours before travel), or everyone present that day (`all_present`: a mobile team's testing day),
+within each site's daily capacity, first come first served; then acting on
 positives: isolation at the site while places last (`when_full`: hold the person without isolation,
-or release them), or a hold on travel.
+or release them), a hold on travel, or referral (they leave the next day for a clinic or hospital
+the site has an edge to; sites without one hold them instead).
 Reads: where, node, state, flags, hold_timer, arrival_day, move_timer. Writes: flags (ISOLATED,
-WAS_DETECTED), hold_timer; tally screened, true/false positives, capacity reached, isolations,
-isolation full, held, detected. Draws: coverage and test result per person and day.
+WAS_DETECTED, REFERRED), hold_timer, move_timer (referrals leave the next day); tally screened,
+true/false positives, capacity reached, isolations, isolation full, held, referrals, detected. Draws: coverage and test result per person and day.
 """
 
 from dataclasses import dataclass
@@ -17,13 +19,17 @@ import numba as nb
 import numpy as np
 
 from sim.fields import Count, Probability, Strict, integer
-from sim.kernels import (
-    DETECTED, FALSE_POSITIVES, HELD, ISOLATED, ISOLATION_FULL, ISOLATIONS, SCREENED,
-    SCREENING_CAPACITY_REACHED, TRUE_POSITIVES, WAS_DETECTED,
-)
 from sim.policies.sites import SiteSelector
-from sim.population import AT_NODE
+from sim.population import AT_NODE, ISOLATED, REFERRED, WAS_DETECTED
 from sim.rng import uniform_at
+
+# Columns of this kernel's output counts [node, column]; the caller adds them to the day's tally
+# by name, so the kernel does not depend on the tally's layout (numba caches a kernel per file).
+OUTPUTS = ("screened", "true_positives", "false_positives", "screening_capacity_reached", "isolations",
+           "isolation_full", "held", "referrals", "detected")
+(SCREENED, TRUE_POSITIVES, FALSE_POSITIVES, SCREENING_CAPACITY_REACHED, ISOLATIONS,
+ ISOLATION_FULL, HELD, REFERRALS, DETECTED) = range(len(OUTPUTS))
+
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,13 @@ METHODS = {
 
 class ScreeningConfig(Strict):
     where: SiteSelector
-    timing: Literal["on_arrival", "before_departure"] = "on_arrival"
+    timing: Literal["on_arrival", "before_departure", "all_present"] = "on_arrival"
     method: Literal[tuple(METHODS)]
     sensitivity: Optional[Union[Probability, dict[str, Probability]]] = None  # overrides the method's
     specificity: Optional[Probability] = None
     coverage: Probability = 1.0
     capacity_per_day: Count = 1_000_000
-    on_positive: Literal["isolate", "hold", "none"] = "isolate"
+    on_positive: Literal["isolate", "hold", "refer", "none"] = "isolate"
     isolation_days: integer(ge=1) = 10
     isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
     when_full: Literal["hold", "release"] = "hold"
@@ -79,15 +85,16 @@ class ScreeningConfig(Strict):
         return 1.0 - (self.specificity if self.specificity is not None else METHODS[self.method].specificity)
 
 
-TIMING = {"on_arrival": 0, "before_departure": 1}
-ACTION = {"isolate": 0, "hold": 1, "none": 2}
+TIMING = {"on_arrival": 0, "before_departure": 1, "all_present": 2}
+ACTION = {"isolate": 0, "hold": 1, "none": 2, "refer": 3}
 DAYS_BEFORE_DEPARTURE = 2  # movement counts the timer down first: 2 means leaving in two days
 
 
 @nb.njit(cache=True)
 def screen(count, where, node, state, flags, hold_timer, arrival_day, move_timer, day,
            offered, timing, sensitivity, uninfected, false_positive_rate, coverage, capacity,
-           isolation_free, action, isolation_days, when_full_holds, hold_days, coverage_key, test_key, tally):
+           isolation_free, action, isolation_days, when_full_holds, hold_days, refers_to_care,
+           coverage_key, test_key, out):
     """Serial, in person order (arrival order), so capacity goes first come first served."""
     used = np.zeros(capacity.shape[0], dtype=np.int64)
     for i in range(count):
@@ -97,37 +104,41 @@ def screen(count, where, node, state, flags, hold_timer, arrival_day, move_timer
         if timing == 0 and arrival_day[i] != day:
             continue
         if timing == 1 and move_timer[i] != DAYS_BEFORE_DEPARTURE:
-            continue
+            continue  # timing 2 (all present) takes everyone
         if uniform_at(coverage_key, i) >= coverage:
             continue
         if used[here] >= capacity[here]:
-            tally[0, here, SCREENING_CAPACITY_REACHED] += 1
+            out[here, SCREENING_CAPACITY_REACHED] += 1
             continue
         used[here] += 1
-        tally[0, here, SCREENED] += 1
+        out[here, SCREENED] += 1
         u = uniform_at(test_key, i)
         if uninfected[state[i]]:
             positive = u < false_positive_rate
             if positive:
-                tally[0, here, FALSE_POSITIVES] += 1
+                out[here, FALSE_POSITIVES] += 1
         else:
             positive = u < sensitivity[state[i]]
             if positive:
-                tally[0, here, TRUE_POSITIVES] += 1
+                out[here, TRUE_POSITIVES] += 1
                 if not flags[i] & WAS_DETECTED:
                     flags[i] |= WAS_DETECTED
-                    tally[0, here, DETECTED] += 1
+                    out[here, DETECTED] += 1
         if not positive or action == 2:
             continue
-        if action == 0 and isolation_free[here] > 0:
+        if action == 3 and refers_to_care[here]:
+            flags[i] |= REFERRED
+            move_timer[i] = 1
+            out[here, REFERRALS] += 1
+        elif action == 0 and isolation_free[here] > 0:
             isolation_free[here] -= 1
             flags[i] |= ISOLATED
             hold_timer[i] = isolation_days
-            tally[0, here, ISOLATIONS] += 1
-        elif action == 1 or when_full_holds:
+            out[here, ISOLATIONS] += 1
+        elif action != 0 or when_full_holds:
             if action == 0:
-                tally[0, here, ISOLATION_FULL] += 1
+                out[here, ISOLATION_FULL] += 1
             hold_timer[i] = hold_days
-            tally[0, here, HELD] += 1
+            out[here, HELD] += 1
         else:
-            tally[0, here, ISOLATION_FULL] += 1
+            out[here, ISOLATION_FULL] += 1

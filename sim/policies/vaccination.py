@@ -19,12 +19,17 @@ import numba as nb
 import numpy as np
 
 from sim.fields import AGE_GROUPS, Count, Probability, Strict, integer
-from sim.kernels import COMPLETED_SCHEDULES, DOSES
 from sim.policies.sites import SiteSelector
 from sim.population import AT_NODE, ON_EDGE
 from sim.rng import uniform_at
 
 PRIOR_DOSES = 2  # people vaccinated at origin count as having had a complete two-dose schedule
+
+# Columns of this kernel's output counts [node, column]; the caller adds them to the day's tally
+# by name, so the kernel does not depend on the tally's layout (numba caches a kernel per file).
+OUTPUTS = ("doses", "completed_schedules")
+DOSES, COMPLETED_SCHEDULES = range(len(OUTPUTS))
+
 
 
 class Reactive(Strict):
@@ -58,7 +63,7 @@ class VaccinationConfig(Strict):
 
 @nb.njit(cache=True)
 def vaccinate(count, where, node, age_group, origin, doses, last_dose_day, day, offered, eligible_age,
-              schedule_doses, interval, acceptance, supply, accept_keys, tally):
+              schedule_doses, interval, acceptance, supply, accept_keys, out):
     """Serial, in person order, so supply goes first come first served."""
     used = np.zeros(supply.shape[0], dtype=np.int64)
     for i in range(count):
@@ -75,9 +80,9 @@ def vaccinate(count, where, node, age_group, origin, doses, last_dose_day, day, 
         used[here] += 1
         doses[i] = given + 1
         last_dose_day[i] = day
-        tally[0, here, DOSES] += 1
+        out[here, DOSES] += 1
         if given + 1 == schedule_doses:
-            tally[0, here, COMPLETED_SCHEDULES] += 1
+            out[here, COMPLETED_SCHEDULES] += 1
 
 
 @nb.njit(cache=True, parallel=True)
