@@ -1,21 +1,28 @@
-"""Run one simulation (or a Hydra sweep with -m) and write its outputs to the Hydra run folder.
+"""Run one simulation (or a sweep with -m) and write its outputs to the Hydra run folder.
 
     python run.py                                   # the default: Western Balkans, measles, 365 days
     python run.py scenario=demo disease=covid19 seed=7 days=120
     python run.py scenario.file=path/to/my_route.yaml
+    python run.py -m policy=baseline,screen_at_borders seed='range(20)'   # a sweep, in parallel
+    python run.py -m +sweep=policy_comparison                              # a predefined sweep
+
+A run whose folder already holds complete outputs for the same configuration is skipped, so a
+sweep run again does only what is missing. In a sweep, a run that fails writes failed.json (its
+overrides and the error) and the others go on.
 """
 
-import logging
+import json
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
+import hydra_plugins.migration_health_launcher  # noqa: F401  registers hydra/launcher=joblib_progress (default for -m)
 from sim import ConfigError, run_config, simulate
-
-log = logging.getLogger("run")
+from sim.results import is_complete, write_atomically
 
 SUMMARY_LINES = (
     ("arrivals", "people entering the route"),
@@ -30,6 +37,10 @@ SUMMARY_LINES = (
     ("still_in_transit", "people still on the route at the end"),
     ("runtime_seconds", "simulation seconds"),
 )
+POLICY_LINES = (
+    ("infections_averted", "infections averted against baseline"),
+    ("cost_per_infection_averted", "cost per infection averted"),
+)
 
 
 def describe_choices() -> str:
@@ -42,27 +53,44 @@ def describe_choices() -> str:
 def format_summary(summary: dict, folder: Path) -> str:
     head = f"{summary['scenario']} / {summary['disease']} / {summary['policy']} / seed {summary['seed']}, {summary['days']} days"
     rows = [head]
-    for key, label in SUMMARY_LINES:
+    for key, label in SUMMARY_LINES + tuple(line for line in POLICY_LINES if line[0] in summary):
         value = summary[key]
         shown = f"{value:.1%}" if key == "attack_rate_migrants" else ("none" if value is None else f"{value:,}")
         rows.append(f"  {label:<42} {shown}")
+    rows.append(f"  total cost ({summary['costs'].get('currency', 'EUR')})".ljust(45) + f"{summary['costs']['total']:,.0f}")
     rows.append(f"  outputs: {folder}")
     return "\n".join(rows)
 
 
+def record_failure(folder: Path, error: Exception) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    failure = {"overrides": list(HydraConfig.get().overrides.task), "error": type(error).__name__, "message": str(error)}
+    write_atomically(folder / "failed.json", lambda p: Path(p).write_text(json.dumps(failure, indent=2)))
+    print(f"failed: {' '.join(failure['overrides'])}: {failure['error']}: {failure['message']}", file=sys.stderr)
+
+
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig) -> None:
+    folder = Path(HydraConfig.get().runtime.output_dir)
+    in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
         config = run_config(cfg, source=describe_choices())
-        result = simulate(config)
-    except ConfigError as error:
-        if cfg.get("debug", False):
+        if is_complete(folder, config.model_dump(mode="json", by_alias=True)):
+            print(f"complete already, skipped: {folder}")
+            return
+        result = simulate(config, progress=config.progress and not in_sweep)
+    except Exception as error:
+        if cfg.get("debug", False) or not (in_sweep or isinstance(error, ConfigError)):
             raise
+        if in_sweep:
+            record_failure(folder, error)
+            return
         print(f"error: {error}\n(no simulation was run; add debug=true for a traceback)", file=sys.stderr)
         sys.exit(2)
-    folder = Path(HydraConfig.get().runtime.output_dir)
     result.save(folder)
-    print(format_summary(result.summary, folder))
+    (folder / "failed.json").unlink(missing_ok=True)
+    if not in_sweep:
+        print(format_summary(result.summary, folder))
 
 
 if __name__ == "__main__":

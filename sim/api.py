@@ -16,18 +16,21 @@ log = logging.getLogger(__name__)
 
 
 def simulate(cfg, scenario: nx.DiGraph | None = None, progress: bool | None = None,
-             compare_to_baseline: bool = True) -> Result:
+             compare_to_baseline: bool | None = None) -> Result:
     """Run one simulation.
 
     `cfg`: a composed Hydra config (`sim.compose([...])`), a plain dict of the same shape, or a
     `RunConfig`. `scenario`: a route graph from `load_scenario` (possibly edited) to use instead of
     `cfg.scenario.file`. Everything is validated before the first simulated day. With a policy
-    other than baseline and `compare_to_baseline`, the same seed is also run without
-    interventions, and the summary gives infections averted and the cost per infection averted.
+    other than baseline and `compare_to_baseline` (default: the config's), the same seed is also
+    run without interventions, and the summary gives infections averted and the cost per
+    infection averted.
     """
     config = run_config(cfg)
     graph = validate_graph(scenario) if scenario is not None else load_scenario(scenario_path(config.scenario.file))
     result = run_once(config, graph, progress)
+    if compare_to_baseline is None:
+        compare_to_baseline = config.compare_to_baseline
     if compare_to_baseline and config.policy.name != "baseline":
         baseline = run_once(config.model_copy(update={"policy": config.policy.baseline()}), graph, progress=False)
         result.summary.update(against_baseline(result.summary, baseline.summary))

@@ -22,6 +22,8 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
+    import hydra_plugins.migration_health_launcher  # noqa: F401  registers the default launcher (joblib_progress)
+
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         return hydra_compose(config_name="config", overrides=list(overrides))
 

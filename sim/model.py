@@ -6,6 +6,7 @@ from the networkx graph), the seed, the step counter, and one `Site` agent per n
 the policies configured for that node.
 """
 
+import logging
 from datetime import timedelta
 
 import mesa
@@ -28,6 +29,7 @@ from sim.policies.care import BARRIERS
 from sim.schema import AGE_GROUPS, NODE_KINDS, RunConfig
 
 WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
+logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every model step at INFO
 
 
 class Site(FixedAgent):

@@ -133,6 +133,14 @@ def write_atomically(path: Path, write) -> None:
         raise
 
 
+def is_complete(folder, config: dict) -> bool:
+    """A run folder holds complete outputs for this configuration (summary.json is written last)."""
+    folder = Path(folder)
+    if not (folder / "summary.json").exists() or not (folder / "config.json").exists():
+        return False
+    return json.loads((folder / "config.json").read_text()) == json.loads(json.dumps(config, default=str))
+
+
 @dataclass
 class Result:
     """What a run returns: the tidy time series, the summary, and the validated config."""

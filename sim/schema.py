@@ -273,6 +273,7 @@ class RunConfig(Strict):
     progress: bool = True
     threads: Optional[integer(ge=1)] = None
     debug: bool = False
+    compare_to_baseline: bool = True
 
 
 # ---------------------------------------------------------------- parsing
