@@ -83,7 +83,7 @@ class Arrivals:
         self.start_date: date = graph.graph["start_date"]
         self.traits = OriginTraits.of(graph, disease)
         self.flow = graph.graph["arrivals"]
-        self.on_arrival = None  # called with (people, ids, origins) for traits that policies draw
+        self.on_arrival = None  # called with (people, rows, origins) for traits that policies draw
         self.initial = graph.graph["initial"]
         if self.flow is not None:
             entry_total = sum(self.flow.entry.values())
@@ -121,11 +121,11 @@ class Arrivals:
         group_nodes = self.entry_nodes[cell // origin_count]
         group_origins = (cell % origin_count).astype(np.int32)
         sizes = 1 + rng.poisson(self.flow.group_size.mean - 1.0, size=groups)
-        ids, group_ids = people.add_groups(sizes)
+        rows, _, group_uids = people.add_groups(sizes)
         nodes = np.repeat(group_nodes, sizes)
         origins = np.repeat(group_origins, sizes)
-        self._place(people, ids, group_ids, nodes, day)
-        infected = self._draw_traits(people, ids, origins, day)
+        self._place(people, rows, group_uids, nodes, day)
+        infected = self._draw_traits(people, rows, origins, day)
         np.add.at(tally[0, :, ARRIVALS], nodes, 1)
         np.add.at(tally[0, :, IMPORTED], nodes[infected], 1)
 
@@ -133,62 +133,63 @@ class Arrivals:
         """The scenario's initial groups enter on day 0 (each person travels alone); they count as
         day-0 arrivals, and their infected as imported infections."""
         for group in self.initial:
-            ids, group_ids = people.add_groups(np.ones(group.people, dtype=np.int64))
+            rows, _, group_uids = people.add_groups(np.ones(group.people, dtype=np.int64))
             node = self.routes.index(group.node)
-            self._place(people, ids, group_ids, np.full(group.people, node), day=0)
+            self._place(people, rows, group_uids, np.full(group.people, node), day=0)
             origin = self.traits.codes.index(group.origin)
             origins = np.full(group.people, origin)
-            people.origin[ids] = origin
-            people.age_group[ids] = self._age_groups(ids, origins)
+            people.origin[rows] = origin
+            people.age_group[rows] = self._age_groups(people.uid[rows], origins)
             if self.on_arrival is not None:
-                self.on_arrival(people, ids, origins)
-            people.state[ids[group.infected: group.infected + group.immune]] = self.disease.recovered
-            infected = ids[: group.infected]
+                self.on_arrival(people, rows, origins)
+            people.state[rows[group.infected: group.infected + group.immune]] = self.disease.recovered
+            infected = rows[: group.infected]
             self._infect(people, infected, np.full(infected.shape[0], self.disease.exposed), day=0)
             tally[0, node, ARRIVALS] += group.people
             tally[0, node, IMPORTED] += group.infected
 
-    def _place(self, people: Population, ids, group_ids, nodes, day: int) -> None:
+    def _place(self, people: Population, rows, group_uids, nodes, day: int) -> None:
         """Put new people at their first node with a dwell drawn per group (families stay together)."""
-        draws = uniforms(day_key(self.seed, Stream.DWELL, day), group_ids.astype(np.int64))
+        draws = uniforms(day_key(self.seed, Stream.DWELL, day), group_uids)
         timers = draw_days(self.routes.dwell_table, np.asarray(nodes, dtype=np.int64), draws)
-        people.where[ids] = AT_NODE
-        people.node[ids] = nodes
-        people.edge[ids] = -1
-        people.arrival_day[ids] = day
-        people.state_day[ids] = day
+        people.where[rows] = AT_NODE
+        people.node[rows] = nodes
+        people.edge[rows] = -1
+        people.arrival_day[rows] = day
+        people.state_day[rows] = day
         # today's movement runs after arrivals and counts today down: one day more keeps the full stay
-        people.move_timer[ids] = timers + 1
-        people.state[ids] = self.disease.susceptible
-        people.protection[ids] = 0.0
+        people.move_timer[rows] = timers + 1
+        people.state[rows] = self.disease.susceptible
+        people.protection[rows] = 0.0
 
-    def _age_groups(self, ids, origins) -> np.ndarray:
-        u = uniforms(day_key(self.seed, Stream.AGE, 0), ids)
+    def _age_groups(self, uids, origins) -> np.ndarray:
+        u = uniforms(day_key(self.seed, Stream.AGE, 0), uids.astype(np.int64))
         cumulative = self.traits.age_cumulative[origins]
         return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(AGE_GROUPS) - 1).astype(np.int8)
 
-    def _draw_traits(self, people: Population, ids, origins, day: int) -> np.ndarray:
+    def _draw_traits(self, people: Population, rows, origins, day: int) -> np.ndarray:
         """Age, vaccine protection, past immunity and infection on arrival; returns who is infected."""
-        people.origin[ids] = origins
-        people.age_group[ids] = self._age_groups(ids, origins)
+        people.origin[rows] = origins
+        people.age_group[rows] = self._age_groups(people.uid[rows], origins)
         if self.on_arrival is not None:
-            self.on_arrival(people, ids, origins)
-        u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), ids)
+            self.on_arrival(people, rows, origins)
+        uids = people.uid[rows].astype(np.int64)
+        u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), uids)
         vaccinated = u < self.traits.vaccinated[origins]
         immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])
-        people.protection[ids[vaccinated]] = self.disease.vaccine_efficacy
-        people.doses[ids[vaccinated]] = PRIOR_DOSES
-        people.last_dose_day[ids[vaccinated]] = LONG_AGO
-        people.state[ids[immune]] = self.disease.recovered
-        u = uniforms(day_key(self.seed, Stream.IMPORTED, 0), ids)
+        people.protection[rows[vaccinated]] = self.disease.vaccine_efficacy
+        people.doses[rows[vaccinated]] = PRIOR_DOSES
+        people.last_dose_day[rows[vaccinated]] = LONG_AGO
+        people.state[rows[immune]] = self.disease.recovered
+        u = uniforms(day_key(self.seed, Stream.IMPORTED, 0), uids)
         states = (u[:, None] >= self.traits.infected_cumulative[origins]).sum(axis=1)
         infected = ~immune & (states < len(self.disease.names))
-        self._infect(people, ids[infected], states[infected], day)
+        self._infect(people, rows[infected], states[infected], day)
         return infected
 
-    def _infect(self, people: Population, ids, states, day: int) -> None:
+    def _infect(self, people: Population, rows, states, day: int) -> None:
         """Put people in infected states with a fresh duration drawn for each."""
-        draws = uniforms(day_key(self.seed, Stream.LATENT, day), ids.astype(np.int64))
-        people.state[ids] = states
-        people.state_day[ids] = day
-        people.state_timer[ids] = draw_days(self.disease.duration_table, np.asarray(states, dtype=np.int64), draws)
+        draws = uniforms(day_key(self.seed, Stream.LATENT, day), people.uid[rows].astype(np.int64))
+        people.state[rows] = states
+        people.state_day[rows] = day
+        people.state_timer[rows] = draw_days(self.disease.duration_table, np.asarray(states, dtype=np.int64), draws)

@@ -2,7 +2,7 @@
 
 Each kernel takes arrays, loops over people (or travel groups) in parallel, and writes counts into
 a per-thread tally `tally[thread, node, metric]` (no atomics; summed over threads afterwards, and
-integer, so the sum is exact in any order). Every random number is `uniform_at(key, id)` with a key
+integer, so the sum is exact in any order). Every random number is `uniform_at(key, uid)` with a key
 for the day and the decision, so results are the same on any number of threads.
 
 The plain-Python readings of the same rules are in `tests/reference.py`; tests compare the two.
@@ -131,7 +131,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
 
 
 @nb.njit(cache=True, parallel=True)
-def progress(count, where, node, state, state_timer, state_day, flags, day, next_state, next_cumulative,
+def progress(count, uid, where, node, state, state_timer, state_day, flags, day, next_state, next_cumulative,
              duration_table, dead_state, recovered_state, treatment_effect, branch_key, duration_key, care_key, tally):
     """Progression: each person's natural-history timer counts down; at zero they move to a next
     state (drawn by the branch probabilities) and draw its duration. Care lowers the chance of
@@ -151,19 +151,19 @@ def progress(count, where, node, state, state_timer, state_day, flags, day, next
         state_timer[i] -= 1
         if state_timer[i] > 0:
             continue
-        u = uniform_at(branch_key, i)
+        u = uniform_at(branch_key, uid[i])
         branch = 0
         while branch < next_state.shape[1] - 1 and u >= next_cumulative[current, branch]:
             branch += 1
         upcoming = next_state[current, branch]
-        if upcoming == dead_state and (flags[i] & IN_CARE) and uniform_at(care_key, i) < treatment_effect:
+        if upcoming == dead_state and (flags[i] & IN_CARE) and uniform_at(care_key, uid[i]) < treatment_effect:
             upcoming = recovered_state
         state[i] = upcoming
         state_day[i] = day
         if duration_table[upcoming, 0] == 0:
             flags[i] &= NOT_IN_CARE
         if duration_table[upcoming, 0] > 0:
-            state_timer[i] = sample_days(duration_table[upcoming], uniform_at(duration_key, i))
+            state_timer[i] = sample_days(duration_table[upcoming], uniform_at(duration_key, uid[i]))
         if upcoming == dead_state:
             where[i] = DEAD
             tally[nb.get_thread_id(), node[i], NEW_DEATHS] += 1
@@ -182,7 +182,7 @@ def node_pressure(count, where, node, state, flags, infectiousness_fixed, kept_f
 
 
 @nb.njit(cache=True, parallel=True)
-def infect(group_count, group_first, group_size, where, node, edge, state, state_timer, state_day, flags, day,
+def infect(group_count, group_first, group_size, uid, where, node, edge, state, state_timer, state_day, flags, day,
            protection, infectiousness, kept, site_rate, host_rate, host_share, group_share, beta,
            exposed_state, latent_table, susceptible_state, infection_key, latent_key, tally):
     """Transmission: each susceptible person is infected with probability 1 - exp(-lambda), where
@@ -222,10 +222,10 @@ def infect(group_count, group_first, group_size, where, node, edge, state, state
             if rate <= 0.0:
                 continue
             probability = 1.0 - np.exp(-rate * (1.0 - protection[a]))
-            if uniform_at(infection_key, a) < probability:
+            if uniform_at(infection_key, uid[a]) < probability:
                 state[a] = exposed_state
                 state_day[a] = day
-                state_timer[a] = sample_days(latent_table, uniform_at(latent_key, a))
+                state_timer[a] = sample_days(latent_table, uniform_at(latent_key, uid[a]))
                 tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
 
 

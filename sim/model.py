@@ -111,7 +111,7 @@ class RouteModel(mesa.Model):
         self.arrivals.admit(people, day, tally)
         self.policies.act(day, tally)
         disease = self.disease
-        kernels.progress(people.count, people.where, people.node, people.state, people.state_timer, people.state_day,
+        kernels.progress(people.count, people.uid, people.where, people.node, people.state, people.state_timer, people.state_day,
                          people.flags, day, disease.next_state, disease.next_cumulative, disease.duration_table,
                          disease.dead, disease.recovered, self.config.policy.care.treatment_effect,
                          day_key(seed, Stream.BRANCH, day), day_key(seed, Stream.DURATION, day),
@@ -137,7 +137,7 @@ class RouteModel(mesa.Model):
         prevalence = np.divide(infectious, present, out=np.zeros(present.shape), where=present > 0)
         site_rate = disease.beta * self.crowding(present) * prevalence
         exposed = disease.exposed
-        kernels.infect(people.group_count, people.group_first, people.group_size, people.where, people.node,
+        kernels.infect(people.group_count, people.group_first, people.group_size, people.uid, people.where, people.node,
                        people.edge, people.state, people.state_timer, people.state_day, people.flags, day,
                        people.protection, disease.infectiousness, self.policies.kept, site_rate, self.hosts.rate_on_migrants(), self.host_share,
                        self.config.transmission.group_contact_share, disease.beta, exposed,
@@ -163,14 +163,16 @@ class RouteModel(mesa.Model):
     def date(self, day: int):
         return self.graph.graph["start_date"] + timedelta(days=day)
 
-    def person(self, i: int) -> dict:
-        """A read-only view of one person, built on demand (for notebooks)."""
+    def person(self, uid: int) -> dict:
+        """A read-only view of one person on the route, by arrival number (for notebooks)."""
         p = self.people
-        if not 0 <= i < p.count:
-            raise IndexError(f"person {i} does not exist (0 to {p.count - 1})")
+        i = p.row_of(uid)
+        if i is None:
+            status = "has not arrived" if uid >= p.arrived or uid < 0 else "has left the route or died"
+            raise KeyError(f"person {uid} {status}: only people on the route are kept ({p.count} now)")
         edge = int(p.edge[i])
         return {
-            "id": i,
+            "uid": uid,
             "where": WHERE_NAMES[p.where[i]],
             "node": self.routes.node_ids[p.node[i]],
             "edge": None if edge < 0 else (self.routes.node_ids[self.routes.edge_source[edge]],
@@ -185,7 +187,7 @@ class RouteModel(mesa.Model):
             "detected": bool(p.flags[i] & WAS_DETECTED),
             "barriers": [name for bit, name in enumerate(BARRIERS) if p.barriers[i] >> bit & 1],
             "group": int(p.group[i]),
-            "group_size": int(p.group_size[p.group[i]]),
+            "group_size": int(np.count_nonzero(p.group[: p.count] == p.group[i])),
             "origin": self.arrivals.traits.codes[p.origin[i]] if self.arrivals.traits.codes else None,
             "age_group": AGE_GROUPS[p.age_group[i]],
             "site_kind": NODE_KINDS[self.routes.kind[p.node[i]]],

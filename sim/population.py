@@ -1,11 +1,14 @@
-"""People as a struct of arrays: one row a person, preallocated and grown in chunks.
+"""People as a struct of arrays: one row a person, preallocated, grown in chunks, and compacted.
 
-Rows past `count` are not yet in use (future arrivals). Travel groups (families) are contiguous
-rows, described by `group_first` and `group_size`, so a kernel can visit a group's members without
-an index. 37 bytes a person, plus 8 a group.
+Rows past `count` are not yet in use (future arrivals). Each person keeps a `uid` (their arrival
+number) and each travel group a group uid: random numbers are keyed by these, never by row, so
+compaction (dropping the rows of people who left the route or died, keeping order) changes no
+result, and memory stays flat on long runs. Travel groups (families) are contiguous rows,
+described by `group_first` and `group_size`, so a kernel visits a group's members without an index.
+41 bytes a person in the route, plus 8 a group.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,6 +21,7 @@ ISOLATED, IN_CARE, WAS_DETECTED, REFERRED = np.uint8(1), np.uint8(2), np.uint8(4
 NOT_ISOLATED, NOT_IN_CARE, NOT_REFERRED = np.uint8(0xFF ^ 1), np.uint8(0xFF ^ 2), np.uint8(0xFF ^ 8)
 
 PERSON_DTYPES = {
+    "uid": np.int32,  # arrival number: the person's key for random numbers
     "where": np.int8,
     "node": np.int32,  # current node; while travelling, the node the edge leads to
     "edge": np.int32,  # edge being travelled, -1 otherwise
@@ -25,7 +29,7 @@ PERSON_DTYPES = {
     "state": np.int8,  # natural-history state code
     "state_timer": np.int32,  # days left in that state
     "protection": np.float32,  # vaccine protection: susceptibility is multiplied by 1 - protection
-    "group": np.int32,
+    "group": np.int32,  # travel group uid: the group's key for random numbers
     "origin": np.int8,
     "age_group": np.int8,
     "arrival_day": np.int16,  # day of arrival at the current node
@@ -47,6 +51,7 @@ def _grown(array: np.ndarray, size: int, fill) -> np.ndarray:
 
 @dataclass
 class Population:
+    uid: np.ndarray
     where: np.ndarray
     node: np.ndarray
     edge: np.ndarray
@@ -68,7 +73,8 @@ class Population:
     group_size: np.ndarray
     count: int = 0
     group_count: int = 0
-
+    arrived: int = 0  # people ever added: the next uid
+    groups_arrived: int = 0
     @classmethod
     def empty(cls, people: int, groups: int) -> "Population":
         people, groups = max(int(people), 16), max(int(groups), 16)
@@ -82,7 +88,13 @@ class Population:
         return self.where.shape[0]
 
     def reserve(self, people: int, groups: int) -> None:
-        """Make room for `people` more rows and `groups` more groups, growing by at least half."""
+        """Make room for `people` more rows and `groups` more groups: first by dropping the rows of
+        people no longer on the route, if that frees a quarter of the arrays, else by growing by
+        at least half."""
+        if self.count + people > self.capacity:
+            gone = self.count - int(np.count_nonzero((self.where[: self.count] == AT_NODE) | (self.where[: self.count] == ON_EDGE)))
+            if gone >= self.capacity // 4:
+                self.compact()
         if self.count + people > self.capacity:
             size = max(self.count + people, int(self.capacity * 1.5))
             for name in PERSON_DTYPES:
@@ -92,26 +104,47 @@ class Population:
             for name in GROUP_DTYPES:
                 setattr(self, name, _grown(getattr(self, name), size, 0))
 
-    def add_groups(self, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Append groups of the given sizes; return the new person ids and their group ids."""
+    def compact(self) -> None:
+        """Drop the rows of people who left the route or died, keeping everyone else in order."""
+        rows = self.where[: self.count]
+        keep = np.flatnonzero((rows == AT_NODE) | (rows == ON_EDGE))
+        for name in PERSON_DTYPES:
+            array = getattr(self, name)
+            array[: keep.shape[0]] = array[keep]
+            array[keep.shape[0]: self.count] = -1 if name == "edge" else 0
+        self.count = keep.shape[0]
+        groups = self.group[: self.count]
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if self.count else np.zeros(0, np.int64)
+        self.group_count = starts.shape[0]
+        self.group_first[: self.group_count] = starts
+        self.group_size[: self.group_count] = np.diff(np.r_[starts, self.count])
+
+    def add_groups(self, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Append groups of the given sizes; return the new rows, their uids and group uids."""
         sizes = np.asarray(sizes, dtype=np.int64)
         people, groups = int(sizes.sum()), sizes.shape[0]
         self.reserve(people, groups)
-        group_ids = np.arange(self.group_count, self.group_count + groups, dtype=np.int32)
         firsts = self.count + np.concatenate(([0], np.cumsum(sizes)[:-1])) if groups else np.zeros(0, np.int64)
-        self.group_first[group_ids] = firsts
-        self.group_size[group_ids] = sizes
-        person_ids = np.arange(self.count, self.count + people, dtype=np.int64)
-        self.group[person_ids] = np.repeat(group_ids, sizes)
+        table = slice(self.group_count, self.group_count + groups)
+        self.group_first[table] = firsts
+        self.group_size[table] = sizes
+        rows = np.arange(self.count, self.count + people, dtype=np.int64)
+        uids = np.arange(self.arrived, self.arrived + people, dtype=np.int64)
+        group_uids = np.repeat(np.arange(self.groups_arrived, self.groups_arrived + groups, dtype=np.int64), sizes)
+        self.uid[rows] = uids
+        self.group[rows] = group_uids
         self.count += people
         self.group_count += groups
-        return person_ids, np.repeat(group_ids, sizes)
+        self.arrived += people
+        self.groups_arrived += groups
+        return rows, uids, group_uids
+
+    def row_of(self, uid: int) -> int | None:
+        """The row of a person still on the route (rows keep arrival order), or None."""
+        row = int(np.searchsorted(self.uid[: self.count], uid))
+        return row if row < self.count and self.uid[row] == uid else None
 
     def bytes_per_person(self) -> float:
         person = sum(np.dtype(dtype).itemsize for dtype in PERSON_DTYPES.values())
         group = sum(np.dtype(dtype).itemsize for dtype in GROUP_DTYPES.values())
         return person + group * self.group_count / max(self.count, 1)
-
-    def view(self, names=None) -> dict:
-        names = names or [f.name for f in fields(self) if f.name in PERSON_DTYPES]
-        return {name: getattr(self, name)[: self.count] for name in names}

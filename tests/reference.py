@@ -93,17 +93,17 @@ def progress(p, disease, branch_key, duration_key, care_key, node_count, day, tr
         if p["state_timer"][i] > 0:
             continue
         current = p["state"][i]
-        u = uniform(branch_key, i)
+        u = uniform(branch_key, p["uid"][i])
         branches = [b for b in range(disease.next_state.shape[1]) if u < disease.next_cumulative[current, b]]
         upcoming = disease.next_state[current, branches[0] if branches else -1]
-        if upcoming == disease.dead and p["flags"][i] & IN_CARE and uniform(care_key, i) < treatment_effect:
+        if upcoming == disease.dead and p["flags"][i] & IN_CARE and uniform(care_key, p["uid"][i]) < treatment_effect:
             upcoming = disease.recovered  # care averted this death
         p["state"][i] = upcoming
         p["state_day"][i] = day
         if not disease.duration_table[upcoming].any():
             p["flags"][i] &= ~IN_CARE & 0xFF
         if disease.duration_table[upcoming].any():
-            p["state_timer"][i] = days_from(disease.duration_table[upcoming], uniform(duration_key, i))
+            p["state_timer"][i] = days_from(disease.duration_table[upcoming], uniform(duration_key, p["uid"][i]))
         if upcoming == disease.dead:
             p["where"][i] = DEAD
             deaths[p["node"][i]] += 1
@@ -128,9 +128,9 @@ def infect(p, groups, disease, kept, site_rate, host_rate, host_share, group_sha
             else:
                 g = group_share if mates else 0.0
                 rate = (1 - g - host_share[here]) * site_rate[here] + host_share[here] * host_rate[here] + g * disease.beta * from_group
-            if rate > 0 and uniform(infection_key, a) < 1 - math.exp(-rate * (1 - before["protection"][a])):
+            if rate > 0 and uniform(infection_key, before["uid"][a]) < 1 - math.exp(-rate * (1 - before["protection"][a])):
                 p["state"][a] = disease.exposed
                 p["state_day"][a] = day
-                p["state_timer"][a] = days_from(disease.duration_table[disease.exposed], uniform(latent_key, a))
+                p["state_timer"][a] = days_from(disease.duration_table[disease.exposed], uniform(latent_key, before["uid"][a]))
                 new[here] += 1
     return new

@@ -63,8 +63,9 @@ def test_an_edited_graph_is_validated_too():
 def test_person_view():
     model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*DEMO, "days=10")))
     model.run()
-    person = model.person(0)
-    assert person["origin"] == "SYR" and person["group_size"] == 1  # the first initial-group person
+    first_initial = model.person(0)
+    assert first_initial["origin"] == "SYR" and first_initial["group_size"] == 1
+    person = model.person(int(model.people.uid[model.people.count - 1]))
     assert person["where"] in ("at node", "on edge", "left at destination", "dead")
     assert len(model.agents) == 6  # one Site agent per node
 

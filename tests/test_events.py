@@ -11,7 +11,7 @@ CLOSED_FROM, REOPENS = 60, 120  # the demo's optional border_closure: exit_post 
 
 
 def run_model(*overrides):
-    """Run the demo, noting each day who is on the closable edge."""
+    """Run the demo, noting each day who (by uid) is on the closable edge."""
     model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*DEMO, "days=150", *overrides)))
     crossing = model.routes.out_start[model.routes.index("exit_post")]
     assert model.routes.edge_target[crossing] == model.routes.index("city")
@@ -19,8 +19,8 @@ def run_model(*overrides):
     while model.running:
         model.step()
         people = model.people
-        on_edge.append(set(np.flatnonzero((people.where[: people.count] == ON_EDGE)
-                                          & (people.edge[: people.count] == crossing)).tolist()))
+        travelling = (people.where[: people.count] == ON_EDGE) & (people.edge[: people.count] == crossing)
+        on_edge.append(set(people.uid[: people.count][travelling].tolist()))
     return model, on_edge
 
 

@@ -32,6 +32,7 @@ def random_people(rng, n, node_count, edge_count, disease, group_sizes):
     where = rng.choice([AT_NODE, ON_EDGE, EXITED, DEAD], size=n, p=[0.6, 0.3, 0.05, 0.05]).astype(np.int8)
     edge = np.where(where == ON_EDGE, rng.integers(0, edge_count, n), -1).astype(np.int32)
     return {
+        "uid": np.arange(1000, 1000 + n, dtype=np.int32),  # keys differ from rows, as after compaction
         "where": where,
         "node": rng.integers(0, node_count, n).astype(np.int32),
         "edge": edge,
@@ -105,7 +106,7 @@ def test_progress_agrees(disease, seed):
     expected = copy(p)
     deaths = reference.progress(expected, disease, *keys, node_count=4, day=9, treatment_effect=0.5)
     tally = np.zeros((THREADS, 4, 20), dtype=np.int64)
-    kernels.progress(300, p["where"], p["node"], p["state"], p["state_timer"], p["state_day"], p["flags"], 9,
+    kernels.progress(300, p["uid"], p["where"], p["node"], p["state"], p["state_timer"], p["state_day"], p["flags"], 9,
                      disease.next_state, disease.next_cumulative, disease.duration_table, disease.dead,
                      disease.recovered, 0.5, *keys, tally)
     for name in ("where", "state", "state_timer", "state_day", "flags"):
@@ -130,7 +131,7 @@ def test_infect_agrees(disease, seed):
                            0.3, infection_key, latent_key, day=2)
     tally = np.zeros((THREADS, 3, 20), dtype=np.int64)
     exposed = disease.exposed
-    kernels.infect(len(sizes), firsts, group_sizes, p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
+    kernels.infect(len(sizes), firsts, group_sizes, p["uid"], p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
                    p["state_day"], p["flags"], 2, p["protection"], disease.infectiousness, kept, site_rate, host_rate, host_share, 0.3, disease.beta,
                    exposed, disease.duration_table[exposed], disease.susceptible,
                    infection_key, latent_key, tally)

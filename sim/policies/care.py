@@ -94,7 +94,7 @@ class CareConfig(Strict):
 
 
 @nb.njit(cache=True)
-def seek_care(count, where, node, state, state_day, flags, barriers, day, symptomatic, seek_probability,
+def seek_care(count, uid, where, node, state, state_day, flags, barriers, day, symptomatic, seek_probability,
               capacity, diagnosis_probability, seek_key, diagnosis_key, out, delay_histogram):
     """Serial, in person order, so consultations go first come first served. `capacity` is 0 where
     no care is offered today. `delay_histogram[d]` counts people seen d days after symptom onset
@@ -103,7 +103,7 @@ def seek_care(count, where, node, state, state_day, flags, barriers, day, sympto
     for i in range(count):
         if where[i] != AT_NODE or not symptomatic[state[i]] or flags[i] & IN_CARE:
             continue
-        if uniform_at(seek_key, i) >= seek_probability[barriers[i]]:
+        if uniform_at(seek_key, uid[i]) >= seek_probability[barriers[i]]:
             continue
         here = node[i]
         if capacity[here] == 0:
@@ -117,6 +117,6 @@ def seek_care(count, where, node, state, state_day, flags, barriers, day, sympto
         delay = day - state_day[i]
         out[here, DAYS_TO_CARE] += delay
         delay_histogram[min(delay, delay_histogram.shape[0] - 1)] += 1
-        if not flags[i] & WAS_DETECTED and uniform_at(diagnosis_key, i) < diagnosis_probability:
+        if not flags[i] & WAS_DETECTED and uniform_at(diagnosis_key, uid[i]) < diagnosis_probability:
             flags[i] |= WAS_DETECTED
             out[here, DETECTED] += 1

@@ -78,13 +78,14 @@ class DailyPolicies:
 
     # ------------------------------------------------------------------ arrivals
 
-    def draw_barriers(self, people, ids: np.ndarray, origins: np.ndarray) -> None:
+    def draw_barriers(self, people, rows: np.ndarray, origins: np.ndarray) -> None:
         """One bit per barrier, drawn per person from their origin's prevalence."""
-        bits = np.zeros(ids.shape[0], dtype=np.uint8)
+        bits = np.zeros(rows.shape[0], dtype=np.uint8)
+        uids = people.uid[rows].astype(np.int64)
         for bit in range(self.barrier_prevalence.shape[1]):
-            u = uniforms(day_key(self.model.config.seed, Stream.BARRIERS, bit), ids.astype(np.int64))
+            u = uniforms(day_key(self.model.config.seed, Stream.BARRIERS, bit), uids)
             bits |= ((u < self.barrier_prevalence[origins, bit]).astype(np.uint8) << bit)
-        people.barriers[ids] = bits
+        people.barriers[rows] = bits
 
     # ------------------------------------------------------------------ stage 3: sites act
 
@@ -106,7 +107,7 @@ class DailyPolicies:
             free = np.maximum(places - isolated_here, 0).astype(np.int64)
             counts = output_counts(screening, model.routes.node_count)
             screening.screen(
-                people.count, people.where, people.node, people.state, people.flags, people.hold_timer,
+                people.count, people.uid, people.where, people.node, people.state, people.flags, people.hold_timer,
                 people.arrival_day, people.move_timer, day, offered, screening.TIMING[cfg.timing],
                 cfg.sensitivity_by_state(model.disease.names), self.uninfected, cfg.false_positive_rate,
                 cfg.coverage, capacity, free,
@@ -124,7 +125,7 @@ class DailyPolicies:
             counts = output_counts(vaccination, model.routes.node_count)
             keys = np.array([day_key(seed, program_stream(Stream.VACCINE_ACCEPT, index), dose) for dose in range(cfg.doses)], dtype=np.uint64)
             vaccination.vaccinate(
-                people.count, people.where, people.node, people.age_group, people.origin, people.doses,
+                people.count, people.uid, people.where, people.node, people.age_group, people.origin, people.doses,
                 people.last_dose_day, day, offered, np.isin(AGE_GROUPS, cfg.eligible_ages),
                 cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), supply, keys, counts)
             add_outputs(tally, vaccination.OUTPUTS, counts)
@@ -175,7 +176,7 @@ class DailyPolicies:
             if team.site is not None:
                 capacity[team.site.index] += team.config.consultations_per_day
         counts = output_counts(care, self.model.routes.node_count)
-        care.seek_care(people.count, people.where, people.node, people.state, people.state_day, people.flags,
+        care.seek_care(people.count, people.uid, people.where, people.node, people.state, people.state_day, people.flags,
                        people.barriers, day, self.symptomatic, self.seek_probability, capacity,
                        cfg.diagnosis_probability, day_key(seed, Stream.CARE_SEEK, day),
                        day_key(seed, Stream.DIAGNOSIS, day), counts, self.counters.delay_histogram)

@@ -91,7 +91,7 @@ DAYS_BEFORE_DEPARTURE = 2  # movement counts the timer down first: 2 means leavi
 
 
 @nb.njit(cache=True)
-def screen(count, where, node, state, flags, hold_timer, arrival_day, move_timer, day,
+def screen(count, uid, where, node, state, flags, hold_timer, arrival_day, move_timer, day,
            offered, timing, sensitivity, uninfected, false_positive_rate, coverage, capacity,
            isolation_free, action, isolation_days, when_full_holds, hold_days, refers_to_care,
            coverage_key, test_key, out):
@@ -105,14 +105,14 @@ def screen(count, where, node, state, flags, hold_timer, arrival_day, move_timer
             continue
         if timing == 1 and move_timer[i] != DAYS_BEFORE_DEPARTURE:
             continue  # timing 2 (all present) takes everyone
-        if uniform_at(coverage_key, i) >= coverage:
+        if uniform_at(coverage_key, uid[i]) >= coverage:
             continue
         if used[here] >= capacity[here]:
             out[here, SCREENING_CAPACITY_REACHED] += 1
             continue
         used[here] += 1
         out[here, SCREENED] += 1
-        u = uniform_at(test_key, i)
+        u = uniform_at(test_key, uid[i])
         if uninfected[state[i]]:
             positive = u < false_positive_rate
             if positive:

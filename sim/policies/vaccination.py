@@ -62,7 +62,7 @@ class VaccinationConfig(Strict):
 
 
 @nb.njit(cache=True)
-def vaccinate(count, where, node, age_group, origin, doses, last_dose_day, day, offered, eligible_age,
+def vaccinate(count, uid, where, node, age_group, origin, doses, last_dose_day, day, offered, eligible_age,
               schedule_doses, interval, acceptance, supply, accept_keys, out):
     """Serial, in person order, so supply goes first come first served."""
     used = np.zeros(supply.shape[0], dtype=np.int64)
@@ -73,7 +73,7 @@ def vaccinate(count, where, node, age_group, origin, doses, last_dose_day, day, 
         given = doses[i]
         if given >= schedule_doses or (given > 0 and day - last_dose_day[i] < interval):
             continue
-        if uniform_at(accept_keys[given], i) >= acceptance[origin[i]]:
+        if uniform_at(accept_keys[given], uid[i]) >= acceptance[origin[i]]:
             continue
         if used[here] >= supply[here]:
             continue
