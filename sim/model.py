@@ -28,6 +28,7 @@ from sim.routes import compile_routes, network_space
 from sim.policies.care import BARRIERS
 from sim.schema import AGE_GROUPS, NODE_KINDS, RunConfig
 
+ROWS_FOR_DAYS_OF_ARRIVALS = 90  # start with room for three months of arrivals; compaction reuses rows
 WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every model step at INFO
 
@@ -76,7 +77,7 @@ class RouteModel(mesa.Model):
         self.policies = DailyPolicies(self, config.policy)
         self.arrivals.on_arrival = self.policies.draw_barriers
         self.kept_fixed = np.round(self.policies.kept * INFECTIOUSNESS_SCALE).astype(np.int64)
-        expected = self.arrivals.expected_people(config.days)
+        expected = self.arrivals.expected_people(min(config.days, ROWS_FOR_DAYS_OF_ARRIVALS))
         mean_group = graph.graph["arrivals"].group_size.mean if graph.graph["arrivals"] else 1.0
         self.people = Population.empty(expected * 1.1 + 1000, expected / mean_group * 1.1 + 1000)
         immune = np.array([graph.nodes[n]["host_immune"].get(self.disease.name, graph.nodes[n]["host_immune"].get("default", 0.0))
