@@ -12,6 +12,8 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
+        if self.value is None:  # a rule across several keys: the message says which
+            return f"{self.path}: {self.allowed}"
         return f"{self.path}: {self.value!r} is not allowed: {self.allowed}"
 
 

@@ -245,9 +245,6 @@ class PolicyConfig(Strict):
 
     @model_validator(mode="after")
     def _programmes_fit(self):
-        for name, programme in self.vaccination.items():
-            if programme.efficacy is not None and len(programme.efficacy) != programme.doses:
-                raise ValueError(f"vaccination.{name}.efficacy: give one value per dose ({programme.doses})")
         for name, team in self.mobile_teams.items():
             if team.vaccination is not None and team.vaccination not in self.vaccination:
                 raise ValueError(f"mobile_teams.{name}.vaccination: {team.vaccination!r} is not a vaccination programme of this policy")
@@ -310,7 +307,9 @@ def problems_from(error: ValidationError, data) -> list[Problem]:
             value = loc[-1] if loc else value
         else:
             allowed = err["msg"].removeprefix("Value error, ")
-        if isinstance(value, (dict, list)):
+        if err["type"] == "value_error" and isinstance(value, dict):
+            value = None  # a model's own rule across its keys
+        elif isinstance(value, (dict, list)):
             value = type(value).__name__
         problems.append(Problem(_key_path(loc, data), value, allowed))
     return problems

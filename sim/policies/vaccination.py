@@ -17,6 +17,7 @@ from typing import Literal, Optional
 
 import numba as nb
 import numpy as np
+from pydantic import model_validator
 
 from sim.fields import AGE_GROUPS, Count, Probability, Strict, integer
 from sim.policies.sites import SiteSelector
@@ -50,10 +51,14 @@ class VaccinationConfig(Strict):
     supply_per_day: Count = 1_000_000  # doses per site per day
     reactive: Optional[Reactive] = None
 
+    @model_validator(mode="after")
+    def _efficacy_per_dose(self):
+        if self.efficacy is not None and len(self.efficacy) != self.doses:
+            raise ValueError(f"efficacy: give one value per dose ({self.doses}), not {len(self.efficacy)}")
+        return self
+
     def efficacy_by_dose(self, disease_efficacy: float) -> np.ndarray:
         if self.efficacy is not None:
-            if len(self.efficacy) != self.doses:
-                raise ValueError(f"efficacy lists {len(self.efficacy)} values for {self.doses} doses")
             return np.asarray(self.efficacy, dtype=np.float64)
         return disease_efficacy * np.arange(1, self.doses + 1) / self.doses
 
