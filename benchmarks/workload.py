@@ -29,15 +29,18 @@ INFECTED_PER_THOUSAND = 1
 CHORDS_PER_NODE = 0.1  # a ring of K nodes gets K / 10 random chords (at least one from K = 4 on)
 EXIT = "exit"
 
-# Daily SEIR with the covid19 config: presymptomatic stage skipped, everyone symptomatic for 7
-# days (Erlang shape 3), latent 3 days (Erlang shape 4, as covid19), nobody dies. No group or host
-# contacts and no crowding (capacity is huge anyway): all transmission is well mixed within a node.
-# No site offers care, so care does not cut anyone's infectiousness: a plain SEIR.
+LATENT = (3.0, 4)  # days: Erlang mean and shape (shape as covid19)
+INFECTIOUS = (7.0, 3)
+
+# Daily SEIR with the covid19 config: presymptomatic stage skipped, everyone symptomatic (the one
+# infectious stage), nobody dies. No group or host contacts and no crowding (capacity is huge
+# anyway): all transmission is well mixed within a node. No site offers care, so care cuts nobody's
+# infectiousness: a plain SEIR.
 DISEASE_OVERRIDES = (
     "disease=covid19", "disease.r0=2.5",
-    "disease.latent.mean=3", "disease.latent.shape=4",
+    f"disease.latent.mean={LATENT[0]}", f"disease.latent.shape={LATENT[1]}",
     "disease.presymptomatic.mean=0",
-    "disease.symptomatic.mean=7", "disease.symptomatic.shape=3",
+    f"disease.symptomatic.mean={INFECTIOUS[0]}", f"disease.symptomatic.shape={INFECTIOUS[1]}",
     "disease.symptomatic_fraction=1.0", "disease.case_fatality=0",
     "transmission.group_contact_share=0", "transmission.host_contact_share=0",
     "transmission.crowding_exponent=0",
@@ -145,7 +148,7 @@ def run(people: int, nodes: int, days: int, seed: int) -> dict:
         step_seconds.append(time.perf_counter() - before)
     simulated = float(np.sum(step_seconds))
     stay = model.routes.dwell_table[0].mean()
-    infections = int(model.recorder.metric("migrants", "new_infections").sum())
+    susceptible_at_end = int(model.recorder.metric("migrants", "susceptible")[-1].sum())
     return {
         "people": people, "nodes": nodes, "days": days, "seed": seed,
         "construct_seconds": built - started,
@@ -154,13 +157,15 @@ def run(people: int, nodes: int, days: int, seed: int) -> dict:
         "simulated_days": len(step_seconds),
         "simulated_seconds": simulated,
         "seconds_per_day": simulated / max(len(step_seconds), 1),
+        "median_seconds_per_day": float(np.median(step_seconds)) if step_seconds else None,
         "slowest_day_seconds": max(step_seconds, default=0.0),
         "agent_days_per_second": people * len(step_seconds) / simulated if simulated > 0 else None,
         "bytes_per_person_model": model.people.bytes_per_person(),
         "bytes_per_person_allocated": allocated_bytes(model.people) / people,
         "mean_stay_days": float(stay),
         "daily_move_share": float(1.0 / stay),
-        "attack_rate": infections / people,
+        "ever_infected_share": 1.0 - susceptible_at_end / people,
+        "beta": float(model.disease.beta),
         "numba_threads": numba.get_num_threads(),
     }
 

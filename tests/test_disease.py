@@ -46,3 +46,28 @@ def test_observed_latent_period_and_symptomatic_fraction(write_scenario):
     assert latent.size == 4000
     assert abs(latent.mean() - expected_mean) < 4 * standard_error
     assert abs(symptomatic_ever.mean() - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 4000)
+
+
+def test_vaccinated_are_infected_at_one_minus_efficacy_the_rate(write_scenario):
+    """Half the people of a closed site vaccinated with a leaky vaccine of efficacy 0.6: over the
+    first days (while susceptibles are barely depleted) the vaccinated are infected at 0.4 times
+    the rate of the unvaccinated in the same place. The tolerance is four standard errors of the
+    log rate ratio, sqrt(1/a + 1/b) for a and b infections."""
+    people = 40_000
+    path = write_scenario(one_site(people=people, infected=400))
+    cfg = run_config(config(f"scenario.file={path}", "disease=covid19", "days=6", "disease.vaccine_efficacy=0.6",
+                            "disease.r0=3", *NO_CARE))
+    model = RouteModel(load_scenario(path), cfg)
+    vaccinated = np.zeros(people, dtype=bool)
+    vaccinated[400::2] = True
+    model.step()  # day 0 admits the initial group; nobody is infectious yet (latent period)
+    assert (model.people.state[:people] != model.disease.susceptible).sum() == 400
+    model.people.protection[:people] = np.where(vaccinated, 0.6, 0.0)
+    while model.running:
+        model.step()
+    infected = model.people.state[:people] != model.disease.susceptible
+    infected[:400] = False
+    a, b = infected[vaccinated].sum(), infected[~vaccinated & (np.arange(people) >= 400)].sum()
+    ratio = (a / vaccinated.sum()) / (b / (~vaccinated[400:]).sum())
+    assert a > 100 and b > 100
+    assert abs(np.log(ratio) - np.log(0.4)) < 4 * np.sqrt(1 / a + 1 / b), ratio

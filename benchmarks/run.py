@@ -1,0 +1,320 @@
+"""Benchmarks of the simulation engine. Run on demand; never part of the test suite.
+
+    python benchmarks/run.py                          # W(N, 50, 365), N = 1e5 and 1e6; start-up; scenarios
+    python benchmarks/run.py --sizes 1e5,1e6,1e7      # ten million people too (about 0.5 GB, minutes)
+    python benchmarks/run.py --compare starsim --profile --out my_results.json
+
+1. The workload W(N, K, D) (benchmarks/workload.py), each size in a fresh process: agent-days per
+   second, seconds per simulated day, memory per person, set-up time per million people; and the
+   time to a first result, W(1e5, 50, 10) in a fresh process with an empty numba cache, then again
+   with the cache it filled.
+2. Each shipped scenario (scenarios/*.yaml) for --days days with the default disease, per policy.
+3. --compare starsim: the matched single-population SEIR in Starsim (benchmarks/starsim_seir.py).
+4. --profile: wall time per stage of a day at the largest size (benchmarks/stages.py).
+
+Prints tables as it goes and writes everything as JSON (default benchmarks/results/<time>.json).
+"""
+
+import argparse
+import json
+import logging
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import mesa
+import numba
+import numpy as np
+from hydra.errors import HydraException
+
+from sim import ConfigError, compose, run_config, simulate
+
+import starsim_seir
+import stages
+import workload
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+STARTUP = {"people": 100_000, "nodes": 50, "days": 10}
+POLICIES = ("baseline", "combined")
+BUSY_LOAD = 0.5  # a 1-minute load average above this before we start: something else is running
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def environment() -> dict:
+    """Machine and library versions, numba's threads, and how busy the machine was."""
+    load = os.getloadavg()[0]
+    workload.run(workload.WARM_UP["people"], 1, workload.WARM_UP["days"], 0)  # starts numba's threads
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "mesa": mesa.__version__,
+        "numba_threads": numba.get_num_threads(),
+        "numba_threading_layer": numba.threading_layer(),
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "platform": platform.platform(),
+        "load_average_at_start": load,
+    }
+
+
+def run_worker(arguments: list[str], env: dict | None = None) -> tuple[dict, float]:
+    """Run benchmarks/workload.py in a fresh Python process; return its JSON and the wall time
+    from launch to exit."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, str(HERE / "workload.py"), *arguments], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark worker {arguments} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1]), wall
+
+
+def measure_sizes(sizes: list[int], nodes: int, days: int, seed: int) -> list[dict]:
+    """W(N, nodes, days) for each N, each in a fresh process (so its peak RSS is its own)."""
+    results = []
+    for people in sizes:
+        result, _ = run_worker(["--people", str(people), "--nodes", str(nodes), "--days", str(days),
+                                "--seed", str(seed), "--tracemalloc"])
+        result["setup_seconds_per_million"] = result["setup_seconds"] / (people / 1e6)
+        results.append(result)
+        print_sizes([result], header=len(results) == 1)
+    return results
+
+
+def measure_startup(seed: int) -> dict:
+    """Time to a first result of W(1e5, 50, 10) from a fresh process: first with an empty
+    NUMBA_CACHE_DIR (everything compiles), then again with the cache the first run filled."""
+    arguments = ["--people", str(STARTUP["people"]), "--nodes", str(STARTUP["nodes"]),
+                 "--days", str(STARTUP["days"]), "--seed", str(seed), "--cold"]
+    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        first, first_wall = run_worker(arguments, env)
+        second, second_wall = run_worker(arguments, env)
+    return {**STARTUP, "first_start_seconds": first_wall, "second_start_seconds": second_wall,
+            "first_run": first, "second_run": second}
+
+
+def policy_available(policy: str) -> bool:
+    """The policy composes from conf/policy/ and validates."""
+    try:
+        run_config(compose([f"policy={policy}"]))
+    except (HydraException, ConfigError):
+        return False
+    return True
+
+
+def scenario_overrides(path: Path, policy: str, days: int, seed: int) -> list[str]:
+    return [f"scenario.file={path}", f"policy={policy}", f"days={days}", f"seed={seed}",
+            "progress=false", "compare_to_baseline=false"]
+
+
+def time_scenario(path: Path, policy: str, days: int, seed: int) -> dict:
+    """One shipped scenario with the default disease: `simulate` end to end, after a two-day
+    warm-up run that loads the kernels this policy uses. Model time (construction and days) comes
+    from the run's own summary; the rest is reading the file and building the tidy table."""
+    simulate(compose(scenario_overrides(path, policy, 2, seed)))
+    cfg = compose(scenario_overrides(path, policy, days, seed))
+    started = time.perf_counter()
+    result = simulate(cfg)
+    total = time.perf_counter() - started
+    table = result.timeseries
+    on_route = table[(table["population"] == "migrants") & table["metric"].isin(["present", "in_transit"])]
+    agent_days = float(on_route["value"].sum())
+    model_seconds = result.summary["runtime_seconds"]
+    return {
+        "scenario": path.stem, "policy": policy, "disease": result.summary["disease"], "days": days,
+        "people_entered": result.summary["arrivals"], "agent_days": agent_days,
+        "model_seconds": model_seconds, "total_seconds": total,
+        "agent_days_per_second": agent_days / model_seconds if model_seconds > 0 else None,
+        "infections": result.summary["infections_migrants"] + result.summary["infections_hosts"],
+    }
+
+
+def measure_scenarios(days: int, seed: int) -> dict:
+    """Every scenarios/*.yaml under each policy that exists (combined may not yet) and applies to
+    the scenario."""
+    policies = [policy for policy in POLICIES if policy_available(policy)]
+    notes = [f"the {policy} policy is not available yet: timed with {', '.join(policies)} only"
+             for policy in POLICIES if policy not in policies]
+    runs = []
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        for policy in policies:
+            try:
+                runs.append(time_scenario(path, policy, days, seed))
+            except ConfigError as error:  # e.g. a programme for a kind of site this scenario lacks
+                notes.append(f"{path.stem} / {policy} does not run: {' '.join(str(error).split())}")
+                continue
+            print_scenarios([runs[-1]], header=len(runs) == 1)
+    for note in notes:
+        print(f"  note: {note}")
+    return {"policies": policies, "notes": notes, "runs": runs}
+
+
+def measure_starsim(sizes: list[int], days: int, seed: int) -> dict:
+    """The matched SEIR in Starsim against W(N, 1, days), per size, or why it was skipped."""
+    missing = starsim_seir.starsim_missing()
+    if missing:
+        print(f"\nStarsim comparison skipped: {missing}")
+        return {"skipped": missing}
+    runs = []
+    for people in sizes:
+        runs.append(starsim_seir.compare(people, days, seed))
+        print_starsim([runs[-1]], header=len(runs) == 1)
+    return {"runs": runs}
+
+
+# ---------------------------------------------------------------- printing
+
+
+def number(value, digits: int = 2) -> str:
+    """A readable number: thousands separated, `digits` decimals, '-' for none."""
+    if value is None:
+        return "-"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    return f"{value:,.{digits}f}"
+
+
+def print_table(headers: list[str], rows: list[list[str]], header: bool = True) -> None:
+    """A name column, left-aligned, then right-aligned columns; fixed widths, so rows printed one
+    call at a time line up with the header printed by the first."""
+    widths = [max(len(headers[0]), 20)] + [max(len(h), 12) for h in headers[1:]]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join([cells[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(cells[1:], widths[1:])])
+
+    if header:
+        print(line(headers))
+    for row in rows:
+        print(line(row), flush=True)
+
+
+def print_sizes(results: list[dict], header: bool = True) -> None:
+    if header:
+        print("\nW(N, K, D): N people over K reception centres (ring + chords), daily SEIR r0 2.5, "
+              "~5%/day move, no arrivals; each size in a fresh process")
+    print_table(
+        ["N", "K", "days", "agent-days/s", "ms/day", "set-up s", "set-up s/1e6", "B/pers model",
+         "B/pers arrays", "B/pers traced", "B/pers RSS", "ever infected"],
+        [[number(r["people"]), number(r["nodes"]), number(r["days"]), f"{r['agent_days_per_second'] / 1e6:,.1f} M",
+          number(r["seconds_per_day"] * 1e3), number(r["setup_seconds"]), number(r["setup_seconds_per_million"]),
+          number(r["bytes_per_person_model"], 1), number(r["bytes_per_person_allocated"], 1),
+          number(r["traced_peak_bytes_per_person"], 1), number(r["peak_rss_growth_bytes_per_person"], 1),
+          f"{r['ever_infected_share']:.1%}"] for r in results],
+        header)
+
+
+def print_startup(startup: dict) -> None:
+    print(f"\nTime to a first result: W({startup['people']:,}, {startup['nodes']}, {startup['days']}) "
+          "in a fresh process (interpreter, imports, numba, set-up, run)")
+    print_table(["numba cache", "wall s", "set-up s", "days s"], [
+        ["empty", number(startup["first_start_seconds"]), number(startup["first_run"]["setup_seconds"]),
+         number(startup["first_run"]["simulated_seconds"])],
+        ["filled", number(startup["second_start_seconds"]), number(startup["second_run"]["setup_seconds"]),
+         number(startup["second_run"]["simulated_seconds"])],
+    ])
+
+
+def print_scenarios(runs: list[dict], header: bool = True) -> None:
+    if header:
+        print("\nShipped scenarios (default disease), simulate() end to end after a warm-up")
+    print_table(
+        ["scenario", "policy", "disease", "days", "entered", "agent-days", "model s", "total s", "agent-days/s",
+         "infections"],
+        [[r["scenario"], r["policy"], r["disease"], number(r["days"]), number(r["people_entered"]),
+          number(int(r["agent_days"])), number(r["model_seconds"]), number(r["total_seconds"]),
+          f"{r['agent_days_per_second'] / 1e6:,.2f} M", number(r["infections"])] for r in runs],
+        header)
+
+
+def print_starsim(runs: list[dict], header: bool = True) -> None:
+    if header:
+        print("\nMatched single-population SEIR: this project (W with K = 1) vs Starsim, same process")
+    print_table(
+        ["N", "days", "ours /s", "Starsim /s", "ours/Starsim", "ours infected", "Starsim inf."],
+        [[number(r["people"]), number(r["days"]), f"{r['ours']['agent_days_per_second'] / 1e6:,.1f} M",
+          f"{r['starsim']['agent_days_per_second'] / 1e6:,.1f} M", f"{r['speed_ratio']:.2f}",
+          f"{r['ours']['ever_infected_share']:.1%}", f"{r['starsim']['ever_infected_share']:.1%}"] for r in runs],
+        header)
+
+
+def print_profile(profile: dict) -> None:
+    print(f"\nTime per stage of a day, W({profile['people']:,}, {profile['nodes']}, ·), "
+          f"days 1-{profile['days']} ({profile['step_seconds']:.2f} s in all)")
+    print_table(["stage", "seconds", "share", "ms/day"], [
+        [stage, number(seconds), f"{seconds / profile['step_seconds']:.1%}", number(seconds / profile["days"] * 1e3)]
+        for stage, seconds in profile["stages"].items()])
+
+
+def print_environment(env: dict) -> None:
+    print(f"Python {env['python']}, numpy {env['numpy']}, numba {env['numba']} "
+          f"({env['numba_threads']} threads, {env['numba_threading_layer']}), mesa {env['mesa']}; "
+          f"{env['cpu_count']} CPUs ({env['cpus_usable']} usable); load average {env['load_average_at_start']:.2f}")
+    if env["load_average_at_start"] > BUSY_LOAD:
+        print("  warning: other processes are using the CPU; timings will be noisy (numba's threads wait for each other)")
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'1e5,1e6' -> [100000, 1000000]."""
+    return [int(float(item)) for item in text.split(",") if item.strip()]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=[100_000, 1_000_000],
+                        help="people N of W, comma separated (default 1e5,1e6; add 1e7 on request)")
+    parser.add_argument("--nodes", type=int, default=50, help="nodes K of W (default 50)")
+    parser.add_argument("--days", type=int, default=365, help="simulated days D, for W and the scenarios (default 365)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--compare", choices=["starsim"], help="also run the matched SEIR in another simulator")
+    parser.add_argument("--profile", action="store_true", help="time each stage of a day at the largest size")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["sizes", "startup", "scenarios"],
+                        help="parts to leave out")
+    parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<time>.json)")
+    args = parser.parse_args(argv)
+    if args.days < 2:
+        parser.error("--days must be at least 2 (day 0 is set-up)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> Path:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.getLogger("sim").setLevel(logging.ERROR)  # scenario warnings are not benchmark results
+    out = args.out or HERE / "results" / f"{datetime.now():%Y-%m-%d_%H-%M-%S}.json"
+    results = {"created": datetime.now().isoformat(timespec="seconds"), "environment": environment(),
+               "arguments": {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()},
+               "workload": {"definition": workload.__doc__.split("\n\n")[1], "overrides": list(workload.DISEASE_OVERRIDES)}}
+    print_environment(results["environment"])
+    if "sizes" not in args.skip:
+        results["sizes"] = measure_sizes(args.sizes, args.nodes, args.days, args.seed)
+    if "startup" not in args.skip:
+        results["startup"] = measure_startup(args.seed)
+        print_startup(results["startup"])
+    if "scenarios" not in args.skip:
+        results["scenarios"] = measure_scenarios(args.days, args.seed)
+    if args.compare == "starsim":
+        results["starsim"] = measure_starsim(args.sizes, args.days, args.seed)
+    if args.profile:
+        results["profile"] = stages.profile_stages(max(args.sizes), args.nodes, args.days, args.seed)
+        print_profile(results["profile"])
+    results["load_average_at_end"] = os.getloadavg()[0]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nResults written to {out}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
