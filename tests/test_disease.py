@@ -58,16 +58,14 @@ def test_vaccinated_are_infected_at_one_minus_efficacy_the_rate(write_scenario):
     cfg = run_config(config(f"scenario.file={path}", "disease=covid19", "days=6", "disease.vaccine_efficacy=0.6",
                             "disease.r0=3", *NO_CARE))
     model = RouteModel(load_scenario(path), cfg)
-    vaccinated = np.zeros(people, dtype=bool)
-    vaccinated[400::2] = True
-    model.step()  # day 0 admits the initial group; nobody is infectious yet (latent period)
-    assert (model.people.state[:people] != model.disease.susceptible).sum() == 400
+    model.step()  # day 0 admits everyone; vaccinate every other person still susceptible after it
+    at_risk = model.people.state[:people] == model.disease.susceptible
+    vaccinated = at_risk & (np.arange(people) % 2 == 0)
     model.people.protection[:people] = np.where(vaccinated, 0.6, 0.0)
     while model.running:
         model.step()
-    infected = model.people.state[:people] != model.disease.susceptible
-    infected[:400] = False
-    a, b = infected[vaccinated].sum(), infected[~vaccinated & (np.arange(people) >= 400)].sum()
-    ratio = (a / vaccinated.sum()) / (b / (~vaccinated[400:]).sum())
+    infected = at_risk & (model.people.state[:people] != model.disease.susceptible)
+    a, b = infected[vaccinated].sum(), infected[at_risk & ~vaccinated].sum()
+    ratio = (a / vaccinated.sum()) / (b / (at_risk & ~vaccinated).sum())
     assert a > 100 and b > 100
     assert abs(np.log(ratio) - np.log(0.4)) < 4 * np.sqrt(1 / a + 1 / b), ratio
