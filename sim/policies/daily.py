@@ -6,6 +6,7 @@ programmes run at the sites that offer them (stage 3 of the day); after transmis
 people seek care (stage 6). Per-programme counts feed the costs.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +19,7 @@ from sim.population import ISOLATED
 from sim.rng import Stream, day_key, program_stream, uniforms
 from sim.schema import AGE_GROUPS, NODE_KINDS, PolicyConfig
 
+log = logging.getLogger(__name__)
 DELAY_BINS = 61  # time to care histogram: 0..59 days, and 60 or more
 
 
@@ -47,8 +49,14 @@ class DailyPolicies:
         node_ids, kinds = routes.node_ids, routes.kind
         self.screening = [(i, name, cfg, cfg.where.mask(node_ids, kinds)) for i, (name, cfg) in enumerate(config.screening.items())]
         self.vaccination = {name: (i, cfg, cfg.where.mask(node_ids, kinds)) for i, (name, cfg) in enumerate(config.vaccination.items())}
-        self.teams = [MobileTeam(model, name, cfg, [model.sites[n] for n in np.flatnonzero(cfg.where.mask(node_ids, kinds))])
-                      for name, cfg in config.mobile_teams.items()]
+        self.teams = []
+        for name, cfg in config.mobile_teams.items():
+            sites = [model.sites[n] for n in np.flatnonzero(cfg.where.mask(node_ids, kinds))]
+            if sites:
+                self.teams.append(MobileTeam(model, name, cfg, sites))
+            else:
+                log.warning("policy.mobile_teams.%s: no site of this scenario matches %s; the team stays home",
+                            name, cfg.where.model_dump())
         self.uninfected = np.isin(np.arange(len(disease.names)), [disease.susceptible, disease.recovered, disease.dead])
         self.symptomatic = disease.symptomatic.copy()
         self.seek_probability = config.care.daily_seek_probability()
@@ -70,9 +78,6 @@ class DailyPolicies:
         for kind in ("screening", "vaccination", "mobile_teams"):
             for name, programme in getattr(self.config, kind).items():
                 problems += programme.where.problems(f"policy.{kind}.{name}.where", routes.node_ids)
-        for name, team in self.config.mobile_teams.items():
-            if not team.where.mask(routes.node_ids, routes.kind).any():
-                problems.append(Problem(f"policy.mobile_teams.{name}.where", team.where.model_dump(), "at least one site of the scenario"))
         if problems:
             raise ConfigError("config", problems)
 
