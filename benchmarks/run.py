@@ -42,15 +42,37 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 STARTUP = {"people": 100_000, "nodes": 50, "days": 10}
 POLICIES = ("baseline", "combined")
-BUSY_LOAD = 0.5  # a 1-minute load average above this before we start: something else is running
+BUSY_SHARE = 0.1  # other processes using more than this share of the CPUs: timings will be noisy
 
 
 # ---------------------------------------------------------------- measurements
 
 
+def busy_share(seconds: float = 1.0) -> float | None:
+    """Share of all CPUs busy over `seconds` while this process sleeps: the load from other
+    processes (Linux /proc/stat; None elsewhere)."""
+    def idle_and_total() -> tuple[int, int]:
+        ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return ticks[3] + ticks[4], sum(ticks)  # idle + iowait, all
+
+    try:
+        idle_before, total_before = idle_and_total()
+        time.sleep(seconds)
+        idle_after, total_after = idle_and_total()
+    except OSError:
+        return None
+    return 1.0 - (idle_after - idle_before) / max(total_after - total_before, 1)
+
+
+def warn_if_busy(share: float | None, when: str) -> None:
+    if share is not None and share > BUSY_SHARE:
+        print(f"  warning: other processes used {share:.0%} of the CPUs {when}; timings are noisy "
+              "(a parallel kernel waits for its slowest thread)")
+
+
 def environment() -> dict:
     """Machine and library versions, numba's threads, and how busy the machine was."""
-    load = os.getloadavg()[0]
+    busy = busy_share()
     workload.run(workload.WARM_UP["people"], 1, workload.WARM_UP["days"], 0)  # starts numba's threads
     return {
         "python": platform.python_version(),
@@ -62,7 +84,7 @@ def environment() -> dict:
         "cpu_count": os.cpu_count(),
         "cpus_usable": len(os.sched_getaffinity(0)),
         "platform": platform.platform(),
-        "load_average_at_start": load,
+        "others_cpu_share_at_start": busy,
     }
 
 
@@ -258,9 +280,8 @@ def print_profile(profile: dict) -> None:
 def print_environment(env: dict) -> None:
     print(f"Python {env['python']}, numpy {env['numpy']}, numba {env['numba']} "
           f"({env['numba_threads']} threads, {env['numba_threading_layer']}), mesa {env['mesa']}; "
-          f"{env['cpu_count']} CPUs ({env['cpus_usable']} usable); load average {env['load_average_at_start']:.2f}")
-    if env["load_average_at_start"] > BUSY_LOAD:
-        print("  warning: other processes are using the CPU; timings will be noisy (numba's threads wait for each other)")
+          f"{env['cpu_count']} CPUs ({env['cpus_usable']} usable)")
+    warn_if_busy(env["others_cpu_share_at_start"], "before the start")
 
 
 # ---------------------------------------------------------------- command line
@@ -309,7 +330,8 @@ def main(argv: list[str] | None = None) -> Path:
     if args.profile:
         results["profile"] = stages.profile_stages(max(args.sizes), args.nodes, args.days, args.seed)
         print_profile(results["profile"])
-    results["load_average_at_end"] = os.getloadavg()[0]
+    results["others_cpu_share_at_end"] = busy_share()
+    warn_if_busy(results["others_cpu_share_at_end"], "at the end")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"\nResults written to {out}")

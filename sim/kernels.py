@@ -195,6 +195,9 @@ def infect(group_count, group_first, group_size, uid, where, node, edge, state, 
     Reads: day-t states of everyone (newly exposed people are not infectious, so order is free).
     Writes: state, state_timer, state_day of the newly infected; tally NEW_INFECTIONS at their node.
     """
+    alone = np.empty(site_rate.shape[0])  # the probability for an unvaccinated person without partners
+    for n in range(site_rate.shape[0]):
+        alone[n] = 1.0 - np.exp(-((1.0 - 0.0 - host_share[n]) * site_rate[n] + host_share[n] * host_rate[n]) * (1.0 - 0.0))
     for g in nb.prange(group_count):
         first = group_first[g]
         size = group_size[g]
@@ -204,13 +207,20 @@ def infect(group_count, group_first, group_size, uid, where, node, edge, state, 
             status = where[a]
             if status != AT_NODE and status != ON_EDGE:
                 continue
+            here = node[a]
+            if size == 1 and status == AT_NODE and protection[a] == 0.0:
+                if alone[here] > 0.0 and uniform_at(infection_key, uid[a]) < alone[here]:
+                    state[a] = exposed_state
+                    state_day[a] = day
+                    state_timer[a] = sample_days(latent_table, uniform_at(latent_key, uid[a]))
+                    tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
+                continue
             partners = 0
             group_infectious = 0.0
             for b in range(first, first + size):
                 if b != a and where[b] == status and node[b] == node[a] and edge[b] == edge[a]:
                     partners += 1
                     group_infectious += infectiousness[state[b]] * kept[flags[b] & 3]
-            here = node[a]
             if status == ON_EDGE:
                 rate = group_share * beta * group_infectious / partners if partners > 0 else 0.0
             else:
