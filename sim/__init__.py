@@ -7,11 +7,17 @@
     result.save("out/")
 """
 
-from sim.api import simulate
-from sim.config import compose, run_config
-from sim.errors import ConfigError
-from sim.model import RouteModel, Site
-from sim.results import Result
-from sim.scenario import load_scenario
+import os
+
+# Numba's OpenMP threads spin while they wait; on a busy machine (a laptop doing other work, tests
+# in parallel) that stalls every kernel many times over. Passive waiting costs about 5% when idle.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from sim.api import simulate  # noqa: E402  (after the environment is set for numba's threads)
+from sim.config import compose, run_config  # noqa: E402
+from sim.errors import ConfigError  # noqa: E402
+from sim.model import RouteModel, Site  # noqa: E402
+from sim.results import Result  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 __all__ = ["ConfigError", "Result", "RouteModel", "Site", "compose", "load_scenario", "run_config", "simulate"]

@@ -28,6 +28,7 @@ from sim.routes import compile_routes, network_space
 from sim.policies.care import BARRIERS
 from sim.schema import AGE_GROUPS, NODE_KINDS, RunConfig
 
+CACHE_LINE_INT64S = 8
 ROWS_FOR_DAYS_OF_ARRIVALS = 90  # start with room for three months of arrivals; compaction reuses rows
 WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every model step at INFO
@@ -127,12 +128,13 @@ class RouteModel(mesa.Model):
     def _transmit(self, day: int) -> np.ndarray:
         people, disease, routes, seed = self.people, self.disease, self.routes, self.config.seed
         threads = nb.config.NUMBA_NUM_THREADS
-        present = np.zeros((threads, routes.node_count), dtype=np.int64)
-        infectious_fixed = np.zeros((threads, routes.node_count), dtype=np.int64)
+        padded = routes.node_count + CACHE_LINE_INT64S  # a thread's row never shares a cache line with the next
+        present = np.zeros((threads, padded), dtype=np.int64)
+        infectious_fixed = np.zeros((threads, padded), dtype=np.int64)
         kernels.node_pressure(people.count, people.where, people.node, people.state, people.flags,
                               disease.infectiousness_fixed, self.kept_fixed, present, infectious_fixed)
-        present = present.sum(axis=0)
-        infectious = infectious_fixed.sum(axis=0) / INFECTIOUSNESS_SCALE
+        present = present[:, : routes.node_count].sum(axis=0)
+        infectious = infectious_fixed[:, : routes.node_count].sum(axis=0) / INFECTIOUSNESS_SCALE
         host_counts = self.hosts.step(generator(seed, Stream.HOSTS, day), present, infectious,
                                       self.config.transmission.host_contact_share)
         prevalence = np.divide(infectious, present, out=np.zeros(present.shape), where=present > 0)

@@ -93,21 +93,26 @@ class CareConfig(Strict):
         return table
 
 
+@nb.njit(cache=True, parallel=True)
+def seekers(count, uid, where, node, state, flags, barriers, symptomatic, seek_probability, capacity, seek_key):
+    """In parallel: who seeks care today at a site that offers it (symptomatic, not in care yet,
+    and their barriers let them go today). Returns their rows, in order."""
+    seeking = np.zeros(count, dtype=np.bool_)
+    for i in nb.prange(count):
+        if (where[i] == AT_NODE and symptomatic[state[i]] and not flags[i] & IN_CARE and capacity[node[i]] > 0
+                and uniform_at(seek_key, uid[i]) < seek_probability[barriers[i]]):
+            seeking[i] = True
+    return np.flatnonzero(seeking)
+
+
 @nb.njit(cache=True)
-def seek_care(count, uid, where, node, state, state_day, flags, barriers, day, symptomatic, seek_probability,
-              capacity, diagnosis_probability, seek_key, diagnosis_key, out, delay_histogram):
-    """Serial, in person order, so consultations go first come first served. `capacity` is 0 where
-    no care is offered today. `delay_histogram[d]` counts people seen d days after symptom onset
-    (the last bin takes longer delays)."""
+def seek_care(rows, uid, node, state_day, flags, day, capacity, diagnosis_probability, diagnosis_key, out,
+              delay_histogram):
+    """Serial over today's seekers, in person order, so consultations go first come first served.
+    `delay_histogram[d]` counts people seen d days after symptom onset (the last bin: longer)."""
     used = np.zeros(capacity.shape[0], dtype=np.int64)
-    for i in range(count):
-        if where[i] != AT_NODE or not symptomatic[state[i]] or flags[i] & IN_CARE:
-            continue
-        if uniform_at(seek_key, uid[i]) >= seek_probability[barriers[i]]:
-            continue
+    for i in rows:
         here = node[i]
-        if capacity[here] == 0:
-            continue
         if used[here] >= capacity[here]:
             out[here, TURNED_AWAY] += 1
             continue

@@ -181,10 +181,12 @@ class DailyPolicies:
             if team.site is not None:
                 capacity[team.site.index] += team.config.consultations_per_day
         counts = output_counts(care, self.model.routes.node_count)
-        care.seek_care(people.count, people.uid, people.where, people.node, people.state, people.state_day, people.flags,
-                       people.barriers, day, self.symptomatic, self.seek_probability, capacity,
-                       cfg.diagnosis_probability, day_key(seed, Stream.CARE_SEEK, day),
-                       day_key(seed, Stream.DIAGNOSIS, day), counts, self.counters.delay_histogram)
+        rows = care.seekers(people.count, people.uid, people.where, people.node, people.state, people.flags,
+                            people.barriers, self.symptomatic, self.seek_probability, capacity,
+                            day_key(seed, Stream.CARE_SEEK, day))
+        care.seek_care(rows, people.uid, people.node, people.state_day, people.flags, day, capacity,
+                       cfg.diagnosis_probability, day_key(seed, Stream.DIAGNOSIS, day), counts,
+                       self.counters.delay_histogram)
         add_outputs(tally, care.OUTPUTS, counts)
 
     # ------------------------------------------------------------------ costs
