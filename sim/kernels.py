@@ -1,4 +1,4 @@
-"""The daily numba kernels: movement, progression, transmission, census.
+"""The daily numba kernels: movement, progression (with node pressure), transmission, census.
 
 Each kernel takes arrays, loops over people (or travel groups) in parallel, and writes counts into
 a per-thread tally `tally[thread, node, metric]` (no atomics; summed over threads afterwards, and
@@ -37,6 +37,7 @@ CONSULTATIONS, TURNED_AWAY, DAYS_TO_CARE = COLUMN["consultations"], COLUMN["turn
 DETECTED = COLUMN["detected"]
 PRESENT, IN_TRANSIT, ISOLATED_NOW = COLUMN["present"], COLUMN["in_transit"], COLUMN["isolated"]
 STATE_FIRST = len(COLUMN)
+CHUNK = 8192  # people per parallel task in counting kernels: one thread-id lookup per chunk, not per person
 
 
 @nb.njit(cache=True)
@@ -132,53 +133,49 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
 
 @nb.njit(cache=True, parallel=True)
 def progress(count, uid, where, node, state, state_timer, state_day, flags, day, next_state, next_cumulative,
-             duration_table, dead_state, recovered_state, treatment_effect, branch_key, duration_key, care_key, tally):
-    """Progression: each person's natural-history timer counts down; at zero they move to a next
-    state (drawn by the branch probabilities) and draw its duration. Care lowers the chance of
-    dying: a death drawn for someone in care is averted with probability `treatment_effect`.
+             duration_table, dead_state, recovered_state, treatment_effect, branch_key, duration_key, care_key,
+             infectiousness_fixed, kept_fixed, present, infectious_fixed, tally):
+    """Progression, and what each node holds after it: each person's natural-history timer counts
+    down; at zero they move to a next state (drawn by the branch probabilities) and draw its
+    duration. Care lowers the chance of dying: a death drawn for someone in care is averted with
+    probability `treatment_effect`. In the same pass, people present at each node and their summed
+    infectiousness (fixed point; isolation and care keep `kept_fixed[flags & 3]` of it, scaled by
+    2**16) are counted per thread, for transmission.
 
     Reads: where, node, state, state_timer, flags; the disease's state table.
     Writes: state, state_timer, state_day, flags (care ends with the infection), where (DEAD);
-    tally NEW_DEATHS at the node.
+    present, infectious_fixed [thread, node]; tally NEW_DEATHS at the node.
     """
-    for i in nb.prange(count):
-        status = where[i]
-        if status != AT_NODE and status != ON_EDGE:
-            continue
-        current = state[i]
-        if duration_table[current, 0] == 0:
-            continue
-        state_timer[i] -= 1
-        if state_timer[i] > 0:
-            continue
-        u = uniform_at(branch_key, uid[i])
-        branch = 0
-        while branch < next_state.shape[1] - 1 and u >= next_cumulative[current, branch]:
-            branch += 1
-        upcoming = next_state[current, branch]
-        if upcoming == dead_state and (flags[i] & IN_CARE) and uniform_at(care_key, uid[i]) < treatment_effect:
-            upcoming = recovered_state
-        state[i] = upcoming
-        state_day[i] = day
-        if duration_table[upcoming, 0] == 0:
-            flags[i] &= NOT_IN_CARE
-        if duration_table[upcoming, 0] > 0:
-            state_timer[i] = sample_days(duration_table[upcoming], uniform_at(duration_key, uid[i]))
-        if upcoming == dead_state:
-            where[i] = DEAD
-            tally[nb.get_thread_id(), node[i], NEW_DEATHS] += 1
-
-
-@nb.njit(cache=True, parallel=True)
-def node_pressure(count, where, node, state, flags, infectiousness_fixed, kept_fixed, present, infectious_fixed):
-    """Per node: people present and their summed infectiousness (fixed point), per thread.
-    Isolation and care keep `kept_fixed[flags & 3] / INFECTIOUSNESS_SCALE` of a person's
-    infectiousness."""
-    for i in nb.prange(count):
-        if where[i] == AT_NODE:
-            thread = nb.get_thread_id()
-            present[thread, node[i]] += 1
-            infectious_fixed[thread, node[i]] += (infectiousness_fixed[state[i]] * kept_fixed[flags[i] & 3]) >> 16
+    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
+        thread = nb.get_thread_id()
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            status = where[i]
+            if status != AT_NODE and status != ON_EDGE:
+                continue
+            current = state[i]
+            if duration_table[current, 0] > 0:
+                state_timer[i] -= 1
+                if state_timer[i] == 0:
+                    u = uniform_at(branch_key, uid[i])
+                    branch = 0
+                    while branch < next_state.shape[1] - 1 and u >= next_cumulative[current, branch]:
+                        branch += 1
+                    upcoming = next_state[current, branch]
+                    if upcoming == dead_state and (flags[i] & IN_CARE) and uniform_at(care_key, uid[i]) < treatment_effect:
+                        upcoming = recovered_state
+                    state[i] = upcoming
+                    state_day[i] = day
+                    if duration_table[upcoming, 0] == 0:
+                        flags[i] &= NOT_IN_CARE
+                    else:
+                        state_timer[i] = sample_days(duration_table[upcoming], uniform_at(duration_key, uid[i]))
+                    if upcoming == dead_state:
+                        where[i] = DEAD
+                        tally[thread, node[i], NEW_DEATHS] += 1
+                        continue
+            if status == AT_NODE:
+                present[thread, node[i]] += 1
+                infectious_fixed[thread, node[i]] += (infectiousness_fixed[state[i]] * kept_fixed[flags[i] & 3]) >> 16
 
 
 @nb.njit(cache=True, parallel=True)
@@ -243,11 +240,12 @@ def infect(group_count, group_first, group_size, uid, where, node, edge, state, 
 def census(count, where, node, state, flags, tally):
     """Stocks at the end of the day: people present or on the way to each node, by state, and
     people in isolation."""
-    for i in nb.prange(count):
-        status = where[i]
-        if status == AT_NODE or status == ON_EDGE:
-            thread = nb.get_thread_id()
-            tally[thread, node[i], PRESENT if status == AT_NODE else IN_TRANSIT] += 1
-            tally[thread, node[i], STATE_FIRST + state[i]] += 1
-            if flags[i] & ISOLATED:
-                tally[thread, node[i], ISOLATED_NOW] += 1
+    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
+        thread = nb.get_thread_id()
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            status = where[i]
+            if status == AT_NODE or status == ON_EDGE:
+                tally[thread, node[i], PRESENT if status == AT_NODE else IN_TRANSIT] += 1
+                tally[thread, node[i], STATE_FIRST + state[i]] += 1
+                if flags[i] & ISOLATED:
+                    tally[thread, node[i], ISOLATED_NOW] += 1

@@ -113,28 +113,27 @@ class RouteModel(mesa.Model):
         self.arrivals.admit(people, day, tally)
         self.policies.act(day, tally)
         disease = self.disease
+        padded = routes.node_count + CACHE_LINE_INT64S  # a thread's row never shares a cache line with the next
+        present = np.zeros((tally.shape[0], padded), dtype=np.int64)
+        infectious_fixed = np.zeros((tally.shape[0], padded), dtype=np.int64)
         kernels.progress(people.count, people.uid, people.where, people.node, people.state, people.state_timer, people.state_day,
                          people.flags, day, disease.next_state, disease.next_cumulative, disease.duration_table,
                          disease.dead, disease.recovered, self.config.policy.care.treatment_effect,
                          day_key(seed, Stream.BRANCH, day), day_key(seed, Stream.DURATION, day),
-                         day_key(seed, Stream.CARE_SURVIVAL, day), tally)
-        host_counts = self._transmit(day)
+                         day_key(seed, Stream.CARE_SURVIVAL, day), disease.infectiousness_fixed, self.kept_fixed,
+                         present, infectious_fixed, tally)
+        host_counts = self._transmit(day, present[:, : routes.node_count].sum(axis=0),
+                                     infectious_fixed[:, : routes.node_count].sum(axis=0) / INFECTIOUSNESS_SCALE)
         self.policies.seek_care(day, tally)
         kernels.census(people.count, people.where, people.node, people.state, people.flags, tally)
         self.recorder.record(day, tally, host_counts)
         self.day += 1
         self.running = self.day < self.config.days
 
-    def _transmit(self, day: int) -> np.ndarray:
-        people, disease, routes, seed = self.people, self.disease, self.routes, self.config.seed
-        threads = nb.config.NUMBA_NUM_THREADS
-        padded = routes.node_count + CACHE_LINE_INT64S  # a thread's row never shares a cache line with the next
-        present = np.zeros((threads, padded), dtype=np.int64)
-        infectious_fixed = np.zeros((threads, padded), dtype=np.int64)
-        kernels.node_pressure(people.count, people.where, people.node, people.state, people.flags,
-                              disease.infectiousness_fixed, self.kept_fixed, present, infectious_fixed)
-        present = present[:, : routes.node_count].sum(axis=0)
-        infectious = infectious_fixed[:, : routes.node_count].sum(axis=0) / INFECTIOUSNESS_SCALE
+    def _transmit(self, day: int, present: np.ndarray, infectious: np.ndarray) -> np.ndarray:
+        """Host communities step, then migrants are infected, from the people present at each
+        node and their infectiousness after progression."""
+        people, disease, seed = self.people, self.disease, self.config.seed
         host_counts = self.hosts.step(generator(seed, Stream.HOSTS, day), present, infectious,
                                       self.config.transmission.host_contact_share)
         prevalence = np.divide(infectious, present, out=np.zeros(present.shape), where=present > 0)

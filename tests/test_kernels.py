@@ -96,6 +96,9 @@ def test_move_agrees(routes, disease, seed):
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS_INFECTIOUS], exits_infectious)
 
 
+KEPT_FIXED = np.array([65536, 6554, 19661, 1966])  # isolation and care keep part of infectiousness
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_progress_agrees(disease, seed):
     rng = np.random.default_rng(seed)
@@ -106,12 +109,19 @@ def test_progress_agrees(disease, seed):
     expected = copy(p)
     deaths = reference.progress(expected, disease, *keys, node_count=4, day=9, treatment_effect=0.5)
     tally = np.zeros((THREADS, 4, 20), dtype=np.int64)
+    present = np.zeros((THREADS, 4), dtype=np.int64)
+    infectious = np.zeros((THREADS, 4), dtype=np.int64)
     kernels.progress(300, p["uid"], p["where"], p["node"], p["state"], p["state_timer"], p["state_day"], p["flags"], 9,
                      disease.next_state, disease.next_cumulative, disease.duration_table, disease.dead,
-                     disease.recovered, 0.5, *keys, tally)
+                     disease.recovered, 0.5, *keys, disease.infectiousness_fixed, KEPT_FIXED, present, infectious, tally)
     for name in ("where", "state", "state_timer", "state_day", "flags"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.NEW_DEATHS], deaths)
+    for node in range(4):  # what each node holds after progression
+        here = (expected["node"] == node) & (expected["where"] == AT_NODE)
+        weights = (disease.infectiousness_fixed[expected["state"][here]] * KEPT_FIXED[expected["flags"][here] & 3]) >> 16
+        assert present.sum(0)[node] == here.sum()
+        assert infectious.sum(0)[node] == weights.sum()
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -162,18 +172,3 @@ def test_sample_days_reads_the_quantile_slice():
     table = np.array([1, 2, 2, 5], dtype=np.int32)
     for u, days in [(0.0, 1), (0.249, 1), (0.25, 2), (0.7, 2), (0.75, 5), (0.999, 5)]:
         assert kernels.sample_days(table, u) == days == reference.days_from(table, u)
-
-
-def test_node_pressure_sums_people_and_infectiousness(disease):
-    rng = np.random.default_rng(8)
-    p = random_people(rng, 400, 5, 3, disease, np.ones(400, dtype=np.int64))
-    present = np.zeros((THREADS, 5), dtype=np.int64)
-    infectious = np.zeros((THREADS, 5), dtype=np.int64)
-    kept_fixed = np.array([65536, 6554, 19661, 1966])
-    kernels.node_pressure(400, p["where"], p["node"], p["state"], p["flags"], disease.infectiousness_fixed, kept_fixed,
-                          present, infectious)
-    for node in range(5):
-        here = (p["node"] == node) & (p["where"] == AT_NODE)
-        assert present.sum(0)[node] == here.sum()
-        weights = (disease.infectiousness_fixed[p["state"][here]] * kept_fixed[p["flags"][here] & 3]) >> 16
-        assert infectious.sum(0)[node] == weights.sum()
