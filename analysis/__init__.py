@@ -1,5 +1,23 @@
-"""Analysis of simulation outputs: figures for notebooks and reports."""
+"""Analysis of simulation outputs: loading runs and sweeps, comparing policies, figures, reports.
 
-from analysis.figures import route_map
+    import analysis
+    data = analysis.load("multirun/x")                # tidy time series of every run, parameters as columns
+    summaries = analysis.load_summaries("multirun/x")  # one row per run
+    analysis.compare(summaries)                        # per policy: median and 95% interval over seeds
+    analysis.epidemic_curves(data)                     # and the other figures in analysis.figures
+    analysis.write_report("multirun/x")                # or: python -m analysis report multirun/x
+"""
 
-__all__ = ["route_map"]
+from analysis.compare import compare, paired
+from analysis.figures import (
+    capacity_use, cost_effectiveness, epidemic_curves, forest_plot, heatmap, infection_map, route_map, time_to_care,
+)
+from analysis.load import load, load_summaries, scenario_graph
+from analysis.report import comparison_table, write_report
+from analysis.sweep import run_sweep
+
+__all__ = [
+    "capacity_use", "compare", "comparison_table", "cost_effectiveness", "epidemic_curves", "forest_plot", "heatmap",
+    "infection_map", "load", "load_summaries", "paired", "route_map", "run_sweep", "scenario_graph", "time_to_care",
+    "write_report",
+]

@@ -1,6 +1,7 @@
 """Command line for analysis.
 
-    python -m analysis maps docs/routes     # a route map (PNG) of every shipped scenario
+    python -m analysis maps docs/routes                      # a route map (PNG) of every shipped scenario
+    python -m analysis report multirun/x [--out folder]      # HTML report and PNGs of a run or a sweep
 """
 
 import argparse
@@ -10,6 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from analysis.figures import route_map
+from analysis.report import write_report
 from sim import ConfigError, load_scenario
 from sim.config import SCENARIO_DIR
 
@@ -32,13 +34,21 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     maps = commands.add_parser("maps", help="draw a route map of every shipped scenario")
     maps.add_argument("folder", type=Path)
+    report = commands.add_parser("report", help="write an HTML report (and PNGs) of a run or a sweep directory")
+    report.add_argument("directory", type=Path, help="a run directory or a multirun (sweep) directory")
+    report.add_argument("--out", type=Path, default=None, help="where to write it (default: <directory>/report)")
+    report.add_argument("--baseline", default="baseline", help="the policy the others are compared with")
     args = parser.parse_args(argv)
     try:
-        for target in draw_maps(args.folder):
-            print(target)
-    except ConfigError as error:
+        if args.command == "maps":
+            written = draw_maps(args.folder)
+        else:
+            written = write_report(args.directory, args.out, args.baseline)
+    except (ConfigError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    for target in written:
+        print(target)
     return 0
 
 

@@ -106,11 +106,12 @@ def parse_overrides(overrides: list[str]) -> dict:
 
 
 def load(path, metrics=None) -> pd.DataFrame:
-    """The tidy time series of every complete run under `path` (day, node, population, metric,
+    """The tidy time series of every complete run under `path` (a directory, or the `Runs` of
+    find_runs) (day, node, population, metric,
     value), with the parameter columns and `run`. `metrics`: keep only these metric names
     (filtered while reading, which matters for sweeps of thousands of runs). Reads the sweep's
     `sweep.parquet` when it holds exactly the complete runs and is newer than all of them."""
-    runs = find_runs(path)
+    runs = path if isinstance(path, Runs) else find_runs(path)
     gathered = runs.root / SWEEP_FILE
     if gathered.exists() and sweep_file_is_current(gathered, runs):
         table = pq.read_table(gathered, filters=[("metric", "in", list(metrics))] if metrics else None)
@@ -165,9 +166,9 @@ def with_parameters(frame: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFra
 
 
 def load_summaries(path) -> pd.DataFrame:
-    """One row per complete run: the parameter columns, `run`, then summary.json flattened
+    """One row per complete run under `path` (a directory, or the `Runs` of find_runs): the parameter columns, `run`, then summary.json flattened
     (`costs.total`, `costs.doses`, ...; lists such as `days_to_care_histogram` kept as lists)."""
-    runs = find_runs(path)
+    runs = path if isinstance(path, Runs) else find_runs(path)
     summaries = pd.json_normalize([json.loads((folder / "summary.json").read_text()) for folder in runs.folders])
     frame = pd.concat([runs.parameters, summaries.drop(columns=[c for c in runs.parameters if c in summaries])], axis=1)
     frame.attrs["parameters"] = list(runs.parameters.columns[:-1])
