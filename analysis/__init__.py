@@ -8,12 +8,12 @@
     analysis.write_report("multirun/x")                # or: python -m analysis report multirun/x
 """
 
-from analysis.compare import compare, paired
+from analysis.comparison import compare, paired
 from analysis.figures import (
     capacity_use, cost_effectiveness, epidemic_curves, forest_plot, heatmap, infection_map, route_map, time_to_care,
 )
-from analysis.load import load, load_summaries, scenario_graph
 from analysis.report import comparison_table, write_report
+from analysis.runs import load, load_summaries, scenario_graph
 from analysis.sweep import run_sweep
 
 __all__ = [

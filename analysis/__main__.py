@@ -8,12 +8,15 @@ import argparse
 import sys
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 
-from analysis.figures import route_map
-from analysis.report import write_report
-from sim import ConfigError, load_scenario
-from sim.config import SCENARIO_DIR
+matplotlib.use("Agg")  # files, not windows: works on a server and in CI
+import matplotlib.pyplot as plt  # noqa: E402
+
+from analysis.figures import route_map  # noqa: E402
+from analysis.report import write_report  # noqa: E402
+from sim import ConfigError, load_scenario  # noqa: E402
+from sim.config import SCENARIO_DIR  # noqa: E402
 
 
 def draw_maps(folder: Path) -> list[Path]:

@@ -7,16 +7,16 @@ policy arm (map, heatmap, capacity), it is the baseline unless `arm` names anoth
 value shown is the median over that arm's seeds.
 """
 
-import matplotlib
+import itertools
 
-matplotlib.use("Agg")  # files, not windows: works on a server and in CI
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
-from analysis.compare import OUTCOMES, arm_labels, arm_order, paired, run_arms
+from analysis.comparison import OUTCOMES, arm_labels, arm_order, paired, run_arms
 from sim.kernels import MIGRANT_FLOWS
 
 # Okabe and Ito (2008) colour-blind-safe palette, one colour per node kind
@@ -36,9 +36,11 @@ SEQUENTIAL = "viridis"  # perceptually uniform and readable with any colour visi
 DIVERGING = "RdBu_r"    # ColorBrewer's colour-blind-safe diverging scheme, red above the centre
 
 
-def arm_colours(arms) -> dict[str, str]:
-    """A colour per arm, in the order given (cycling past eight arms)."""
-    return {arm: ARM_COLOURS[i % len(ARM_COLOURS)] for i, arm in enumerate(arms)}
+def arm_colours(arms, baseline: str = "baseline") -> dict[str, str]:
+    """A colour per arm, in the order figures show them (see arm_order): black for the baseline,
+    the others in turn (cycling past seven)."""
+    others = itertools.cycle(ARM_COLOURS[1:])
+    return {arm: ARM_COLOURS[0] if arm == baseline else next(others) for arm in arm_order(arms, baseline)}
 
 
 def unit(metric: str) -> str:
@@ -50,6 +52,10 @@ def unit(metric: str) -> str:
     return "people per day" if metric in MIGRANT_FLOWS + ("reported_cases",) else "people"
 
 
+def seeds(n: int) -> str:
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
 def new_axes(ax, size=(8, 5)):
     if ax is None:
         _, ax = plt.subplots(figsize=size, layout="constrained")
@@ -57,9 +63,12 @@ def new_axes(ax, size=(8, 5)):
 
 
 def tidy(ax):
-    """Light grid, no top and right spines."""
+    """Light grid, no top and right spines, thousands separated on numeric axes."""
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(alpha=0.3, linewidth=0.6)
+    for axis in (ax.xaxis, ax.yaxis):
+        if isinstance(axis.get_major_formatter(), ScalarFormatter):
+            axis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}"))
     return ax
 
 
@@ -135,12 +144,11 @@ def epidemic_curves(data: pd.DataFrame, ax=None, population: str | None = None, 
         rows = rows[rows["population"] == population]
     daily = rows.groupby(["run", "day"], observed=True)["value"].sum().unstack("day", fill_value=0.0)
     arms = run_arms(data).reindex(daily.index)
-    order = arm_order(arms, baseline)
-    for arm, colour in arm_colours(order).items():
+    for arm, colour in arm_colours(arms, baseline).items():
         curves = daily[arms == arm]
         low, mid, high = np.percentile(curves.to_numpy(), [2.5, 50, 97.5], axis=0)
         ax.fill_between(daily.columns, low, high, color=colour, alpha=0.18, linewidth=0)
-        ax.plot(daily.columns, mid, color=colour, linewidth=1.8, label=f"{arm} ({len(curves)} seeds)")
+        ax.plot(daily.columns, mid, color=colour, linewidth=1.8, label=f"{arm} ({seeds(len(curves))})")
     ax.set_xlabel("day of simulation (days)")
     ax.set_ylabel("new infections (people per day)")
     who = population or "migrants and hosts"
@@ -153,13 +161,13 @@ def epidemic_curves(data: pd.DataFrame, ax=None, population: str | None = None, 
 
 def infection_map(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | None = None, baseline: str = "baseline"):
     """The route map with each site coloured by infections there (migrants and hosts) and sized
-    by the people passing through it (arrivals), medians over one arm's seeds."""
+    by the migrants passing through it (people reaching the site). Medians over one arm's seeds."""
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 7), layout="constrained")
-    rows, arm, seeds = one_arm(data, arm, baseline)
-    totals = rows[rows["metric"].isin(["arrivals", "new_infections"])].groupby(
+    rows, arm, runs = one_arm(data, arm, baseline)
+    totals = rows[rows["metric"].isin(["entries", "new_infections"])].groupby(
         ["run", "node", "population", "metric"], observed=True)["value"].sum()
-    passing = totals.xs(("migrants", "arrivals"), level=["population", "metric"]).groupby("node", observed=True).median()
+    passing = totals.xs(("migrants", "entries"), level=["population", "metric"]).groupby("node", observed=True).median()
     infections = totals.xs("new_infections", level="metric").groupby(["run", "node"], observed=True).sum()
     infections = infections.groupby("node", observed=True).median()
     passing = {n: float(passing.get(n, 0.0)) for n in graph.nodes}
@@ -167,11 +175,12 @@ def infection_map(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | Non
     area = {n: 15 + 600 * passing[n] / largest for n in graph.nodes}
     route_map(graph, ax=ax, node_size=area, node_colour={n: float(infections.get(n, 0.0)) for n in graph.nodes},
               colour_label="infections at the site (people, migrants and hosts)",
-              title=f"{graph.graph['name']}: where infections happen ({arm}, median over {seeds} seeds)\n"
-                    "colour: infections; area: people passing through")
-    for people in nice_steps(largest):
-        ax.scatter([], [], s=15 + 600 * people / largest, color="#bbbbbb", edgecolors="#333333", label=f"{people:,.0f} people")
-    ax.legend(title="people passing", loc="best", fontsize=7, title_fontsize=8, frameon=False, labelspacing=1.2)
+              title=f"{graph.graph['name']}: where infections happen ({arm}, median over {seeds(runs)})\n"
+                    "colour: infections; area: migrants passing through the site")
+    for amount in nice_steps(largest):
+        ax.scatter([], [], s=15 + 600 * amount / largest, color="#bbbbbb", edgecolors="#333333",
+                   label=f"{amount:,.0f} people")
+    ax.legend(title="migrants passing", loc="best", fontsize=7, title_fontsize=8, frameon=False, labelspacing=1.2)
     return ax
 
 
@@ -186,7 +195,7 @@ def heatmap(data: pd.DataFrame, metric: str = "new_infections", population: str 
             arm: str | None = None, baseline: str = "baseline"):
     """A node x day heatmap of any metric of the time series (median over one arm's seeds)."""
     ax = new_axes(ax, (10, 5))
-    rows, arm, seeds = one_arm(data, arm, baseline)
+    rows, arm, runs = one_arm(data, arm, baseline)
     grid = node_day(rows, metric, population)
     image = ax.imshow(grid.to_numpy(), aspect="auto", interpolation="nearest", cmap=SEQUENTIAL,
                       extent=(-0.5, grid.shape[1] - 0.5, grid.shape[0] - 0.5, -0.5))
@@ -195,7 +204,7 @@ def heatmap(data: pd.DataFrame, metric: str = "new_infections", population: str 
     ax.set_xlabel("day of simulation (days)")
     ax.set_ylabel("site (node id)")
     ax.set_title(f"{metric.replace('_', ' ').capitalize()} among {population} by site and day\n"
-                 f"{arm}, median over {seeds} seeds")
+                 f"{arm}, median over {seeds(runs)}")
     return ax
 
 
@@ -203,7 +212,7 @@ def capacity_use(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | None
     """People present at each site as a share of its capacity, day by day (median over one arm's
     seeds); red above 100%, where crowding raises transmission. Destinations are left out."""
     ax = new_axes(ax, (10, 5))
-    rows, arm, seeds = one_arm(data, arm, baseline)
+    rows, arm, runs = one_arm(data, arm, baseline)
     capacity = pd.Series({n: d["capacity"] for n, d in graph.nodes(data=True)
                           if d["kind"] != "destination" and d["capacity"] > 0})
     grid = node_day(rows, "present", "migrants")
@@ -217,7 +226,7 @@ def capacity_use(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | None
     labels = [f"{n} (capacity {capacity[n]:,}, peak {use.loc[n].max():.0f}%)" for n in use.index]
     ax.set_yticks(range(len(use)), labels, fontsize=7)
     ax.set_xlabel("day of simulation (days)")
-    ax.set_title(f"Capacity use per site: people present as % of capacity\n{arm}, median over {seeds} seeds")
+    ax.set_title(f"Capacity use per site: people present as % of capacity\n{arm}, median over {seeds(runs)}")
     return ax
 
 
@@ -225,7 +234,7 @@ def forest_plot(comparison: pd.DataFrame, outcome: str = "infections_averted", a
     """Median and 95% interval across seeds of one outcome of `analysis.compare`, per arm
     (the baseline arm, zero by construction, left out)."""
     ax = new_axes(ax, (8, 4))
-    colours = arm_colours(arm_order(comparison["arm"].astype(str), baseline))
+    colours = arm_colours(comparison["arm"].astype(str), baseline)
     rows = comparison[(comparison["outcome"] == outcome) & (comparison["arm"] != baseline) & (comparison["n"] > 0)]
     title = f"{OUTCOMES[outcome].split(' (')[0].capitalize()}, by policy\nmedian and 95% interval over seeds"
     if rows.empty:
@@ -235,12 +244,13 @@ def forest_plot(comparison: pd.DataFrame, outcome: str = "infections_averted", a
         colour = colours[str(row["arm"])]
         ax.errorbar(row["median"], position, xerr=[[row["median"] - row["lower"]], [row["upper"] - row["median"]]],
                     fmt="o", color=colour, ecolor=colour, elinewidth=2, capsize=4, markersize=7)
-        ax.annotate(f"{row['median']:,.0f}  [{row['lower']:,.0f}, {row['upper']:,.0f}]  n={row['n']}", (row["upper"], position),
-                    xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.annotate(f"{row['median']:,.0f}  [{row['lower']:,.0f}, {row['upper']:,.0f}]  {seeds(row['n'])}",
+                    (row["upper"], position), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
     ax.axvline(0, color="#555555", linestyle="--", linewidth=1)
     ax.set_yticks(y, rows["arm"].astype(str))
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.margins(x=0.25)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(OUTCOMES[outcome])
     ax.set_title(title)
     return tidy(ax)
@@ -251,7 +261,7 @@ def cost_effectiveness(summaries: pd.DataFrame, ax=None, baseline: str = "baseli
     per seed and arm (each run paired with the baseline run on the same seed)."""
     ax = new_axes(ax, (8, 6))
     runs = paired(summaries, baseline)
-    colours = arm_colours(arm_order(runs["arm"], baseline))
+    colours = arm_colours(runs["arm"], baseline)
     runs = runs[(runs["arm"] != baseline) & runs["infections_averted"].notna()]
     title = "Cost-effectiveness plane: one point per seed"
     if runs.empty:
@@ -261,6 +271,7 @@ def cost_effectiveness(summaries: pd.DataFrame, ax=None, baseline: str = "baseli
                    edgecolors="white", linewidths=0.5, label=arm)
     ax.axhline(0, color="#555555", linewidth=0.8)
     ax.axvline(0, color="#555555", linewidth=0.8)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(OUTCOMES["infections_averted"])
     ax.set_ylabel(OUTCOMES["incremental_cost"])
     ax.set_title(title + "\nright: infections averted; up: costs more than baseline")
@@ -280,7 +291,7 @@ def time_to_care(summaries: pd.DataFrame, ax=None, baseline: str = "baseline"):
     if counts.to_numpy().sum() == 0:
         return say(ax, "no consultations recorded", title)
     last = int(np.flatnonzero(counts.sum().to_numpy()).max())
-    for arm, colour in arm_colours(arm_order(arms, baseline)).items():
+    for arm, colour in arm_colours(arms, baseline).items():
         mine = arms == arm
         pooled = counts[mine].sum().to_numpy()
         if pooled.sum() == 0:

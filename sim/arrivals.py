@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.disease import NaturalHistory
 from sim.errors import ConfigError, Problem
-from sim.kernels import ARRIVALS, IMPORTED, draw_days
+from sim.kernels import ARRIVALS, ENTRIES, IMPORTED, draw_days
 from sim.population import AT_NODE, Population
 from sim.policies.vaccination import PRIOR_DOSES
 from sim.rng import Stream, day_key, generator, uniforms
@@ -127,6 +127,7 @@ class Arrivals:
         self._place(people, rows, group_uids, nodes, day)
         infected = self._draw_traits(people, rows, origins, day)
         np.add.at(tally[0, :, ARRIVALS], nodes, 1)
+        np.add.at(tally[0, :, ENTRIES], nodes, 1)
         np.add.at(tally[0, :, IMPORTED], nodes[infected], 1)
 
     def admit_initial(self, people: Population, tally: np.ndarray) -> None:
@@ -146,6 +147,7 @@ class Arrivals:
             infected = rows[: group.infected]
             self._infect(people, infected, np.full(infected.shape[0], self.disease.exposed), day=0)
             tally[0, node, ARRIVALS] += group.people
+            tally[0, node, ENTRIES] += group.people
             tally[0, node, IMPORTED] += group.infected
 
     def _place(self, people: Population, rows, group_uids, nodes, day: int) -> None:

@@ -19,7 +19,7 @@ from sim.rng import uniform_at
 # Columns of the migrant tally [thread, node, metric]: flows of the day, then stocks at its end,
 # then one stock per natural-history state from STATE_FIRST on.
 MIGRANT_FLOWS = (
-    "new_infections", "new_deaths", "arrivals", "exits", "exits_infectious", "imported_infections",
+    "new_infections", "new_deaths", "arrivals", "entries", "exits", "exits_infectious", "imported_infections",
     "screened", "true_positives", "false_positives", "screening_capacity_reached",
     "isolations", "isolation_full", "held", "referrals", "doses", "completed_schedules",
     "consultations", "turned_away", "days_to_care", "detected",
@@ -27,6 +27,7 @@ MIGRANT_FLOWS = (
 MIGRANT_STOCKS = ("present", "in_transit", "isolated")
 COLUMN = {name: i for i, name in enumerate(MIGRANT_FLOWS + MIGRANT_STOCKS)}
 NEW_INFECTIONS, NEW_DEATHS, ARRIVALS = COLUMN["new_infections"], COLUMN["new_deaths"], COLUMN["arrivals"]
+ENTRIES = COLUMN["entries"]  # people reaching a node: from the route, or entering it there
 EXITS, EXITS_INFECTIOUS, IMPORTED = COLUMN["exits"], COLUMN["exits_infectious"], COLUMN["imported_infections"]
 SCREENED, TRUE_POSITIVES, FALSE_POSITIVES = COLUMN["screened"], COLUMN["true_positives"], COLUMN["false_positives"]
 SCREENING_CAPACITY_REACHED = COLUMN["screening_capacity_reached"]
@@ -65,7 +66,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
 
     Reads: where, node, edge, move_timer, group, state, hold_timer; the route arrays and today's
     open flags. Writes: where, node, edge, move_timer, hold_timer, flags (isolation ends),
-    arrival_day; tally EXITS, EXITS_INFECTIOUS at the exit node.
+    arrival_day; tally ENTRIES at the node reached, EXITS, EXITS_INFECTIOUS at the exit node.
     One step: people held (isolated, or travel delayed by a policy) count their hold down and stay;
     others' timers count down by a day; at zero, a destination lets the person out, another node
     sends them on; with every way out closed they wait a day and try again. Route and dwell draws
@@ -92,6 +93,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
             edge[i] = -1
             arrival_day[i] = day
             move_timer[i] = sample_days(dwell_table[here], uniform_at(dwell_key, group[i]))
+            tally[thread, here, ENTRIES] += 1
             continue
         if is_destination[here]:
             where[i] = EXITED
@@ -125,6 +127,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
         if edge_travel[chosen] == 0:
             arrival_day[i] = day
             move_timer[i] = sample_days(dwell_table[target], uniform_at(dwell_key, group[i]))
+            tally[thread, target, ENTRIES] += 1
         else:
             where[i] = ON_EDGE
             edge[i] = chosen

@@ -39,7 +39,8 @@ def days_from(table_row, u: float) -> int:
 
 
 def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
-    """Returns exits and infectious exits per node; updates the person dict-of-arrays p."""
+    """Returns entries, exits and infectious exits per node; updates the person dict-of-arrays p."""
+    entries = np.zeros(routes["node_count"], dtype=np.int64)
     exits = np.zeros(routes["node_count"], dtype=np.int64)
     exits_infectious = np.zeros(routes["node_count"], dtype=np.int64)
     for i in range(len(p["where"])):
@@ -59,6 +60,7 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
         if p["where"][i] == ON_EDGE:
             p["where"][i], p["edge"][i], p["move_timer"][i] = AT_NODE, -1, dwell(here)
             p["arrival_day"][i] = day
+            entries[here] += 1
         elif routes["is_destination"][here]:
             p["where"][i] = EXITED
             exits[here] += 1
@@ -79,9 +81,10 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
             if routes["edge_travel"][chosen] == 0:
                 p["move_timer"][i] = dwell(p["node"][i])
                 p["arrival_day"][i] = day
+                entries[p["node"][i]] += 1
             else:
                 p["where"][i], p["edge"][i], p["move_timer"][i] = ON_EDGE, chosen, routes["edge_travel"][chosen]
-    return exits, exits_infectious
+    return entries, exits, exits_infectious
 
 
 def progress(p, disease, branch_key, duration_key, care_key, node_count, day, treatment_effect):

@@ -85,13 +85,14 @@ def test_move_agrees(routes, disease, seed):
     expected = copy(p)
     table = {"node_count": routes.node_count, **{k: getattr(routes, k) for k in (
         "dwell_table", "is_destination", "is_care", "out_start", "edge_weight", "edge_target", "edge_travel")}}
-    exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious, day=4)
+    entries, exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious, day=4)
     tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
     kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["move_timer"], p["group"], p["state"],
                  infectious, p["hold_timer"], p["flags"], p["arrival_day"], 4, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
                  edge_open, routes.is_destination, routes.is_care, routes.dwell_table, route_key, dwell_key, tally)
     for name in ("where", "node", "edge", "move_timer", "hold_timer", "flags", "arrival_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
+    np.testing.assert_array_equal(tally.sum(0)[:, kernels.ENTRIES], entries)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS], exits)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS_INFECTIOUS], exits_infectious)
 

@@ -55,3 +55,16 @@ def test_submitit_local_executor_runs_the_same_sweep(tmp_path):
     done = sweep(tmp_path, "hydra/launcher=submitit_local", "scenario=demo", "days=10", "seed=0,1")
     assert done.returncode == 0, done.stderr
     assert sum((f / "summary.json").exists() for f in run_folders(tmp_path)) == 2
+
+
+def test_a_finished_sweep_is_gathered_into_one_file(tmp_path):
+    done = sweep(tmp_path, "scenario=demo", "days=10", "policy=vaccinate_at_entry", "seed=0,1",
+                 "policy.vaccination.at_entry.where.ids=[],[no_such_site]")
+    assert done.returncode == 0, done.stderr
+    import pandas as pd
+
+    gathered = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert gathered["seed"].nunique() == 2 and gathered["run"].nunique() == 2
+    account = json.loads((tmp_path / "sweep.json").read_text())
+    assert account["complete"] == 2 and len(account["failed"]) == 2
+    assert all("no_such_site" in failure["message"] for failure in account["failed"])

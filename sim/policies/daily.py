@@ -195,7 +195,8 @@ class DailyPolicies:
         recorder = self.model.recorder
         totals = {name: float(recorder.metric("migrants", name).sum()) for name in ("doses", "consultations")}
         totals["isolation_days"] = float(recorder.metric("migrants", "isolated").sum())
-        return self.config.costs.cost_of(totals, self.counters.tests_by_method, self.counters.team_days)
+        items = self.config.costs.cost_of(totals, self.counters.tests_by_method, self.counters.team_days)
+        return {"currency": self.config.costs.currency, **items}
 
     def cost_by_day_and_node(self) -> np.ndarray:
         """[day, node] cost of doses, tests, consultations, isolation days and team days."""

@@ -106,9 +106,9 @@ def parse_overrides(overrides: list[str]) -> dict:
 
 
 def load(path, metrics=None) -> pd.DataFrame:
-    """The tidy time series of every complete run under `path` (a directory, or the `Runs` of
-    find_runs) (day, node, population, metric,
-    value), with the parameter columns and `run`. `metrics`: keep only these metric names
+    """The tidy time series (day, node, population, metric, value) of every complete run under
+    `path` (a directory, or the `Runs` of find_runs), with the parameter columns and `run`.
+    `metrics`: keep only these metric names
     (filtered while reading, which matters for sweeps of thousands of runs). Reads the sweep's
     `sweep.parquet` when it holds exactly the complete runs and is newer than all of them."""
     runs = path if isinstance(path, Runs) else find_runs(path)
@@ -137,21 +137,17 @@ def sweep_file_is_current(gathered: Path, runs: Runs) -> bool:
 
 def read_timeseries(runs: Runs, metrics=None) -> pd.DataFrame:
     """Every run's timeseries.parquet read in one multithreaded scan; column `run` holds the
-    run's position in `runs` (an integer code)."""
+    run's position in `runs` (Arrow's `__fragment_index`: the files in the order given)."""
     files = [str(folder / "timeseries.parquet") for folder in runs.folders]
-    position = {file: code for code, file in enumerate(files)}
-    scanner = ds.dataset(files, format="parquet", schema=SCHEMA).scanner(
-        filter=ds.field("metric").isin(list(metrics)) if metrics else None)
-    batches = [tagged.record_batch.append_column(
-        "run", pa.array(np.full(tagged.record_batch.num_rows, position[tagged.fragment.path], dtype=np.int32)))
-        for tagged in scanner.scan_batches()]
-    schema = SCHEMA.append(pa.field("run", pa.int32()))
-    return pa.Table.from_batches(batches, schema=schema).to_pandas()
+    table = ds.dataset(files, format="parquet", schema=SCHEMA).to_table(
+        columns=[*TIDY, "__fragment_index"], filter=ds.field("metric").isin(list(metrics)) if metrics else None)
+    table = table.rename_columns([*TIDY, "run"]).unify_dictionaries()  # one set of categories: fast to_pandas
+    return table.to_pandas()
 
 
 def with_parameters(frame: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFrame:
-    """Replace the integer run codes by the run names and add each parameter column (text as
-    categories, so thousands of runs stay small)."""
+    """Add each parameter column after the tidy ones, and the run names in place of the run codes
+    (text as categories, so thousands of runs stay small)."""
     codes = frame.pop("run").to_numpy()
     for column in parameters.columns:
         values = parameters[column]
@@ -159,15 +155,15 @@ def with_parameters(frame: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFra
             frame[column] = values.to_numpy()[codes]
         else:
             per_run, categories = pd.factorize(values)
-            frame[column] = pd.Categorical.from_codes(per_run[codes], categories)
-    frame = frame[list(parameters.columns) + list(TIDY)]
+            frame[column] = pd.Categorical.from_codes(per_run.astype(np.int32)[codes], categories, validate=False)
     frame.attrs["parameters"] = list(parameters.columns[:-1])
     return frame
 
 
 def load_summaries(path) -> pd.DataFrame:
-    """One row per complete run under `path` (a directory, or the `Runs` of find_runs): the parameter columns, `run`, then summary.json flattened
-    (`costs.total`, `costs.doses`, ...; lists such as `days_to_care_histogram` kept as lists)."""
+    """One row per complete run under `path` (a directory, or the `Runs` of find_runs): the
+    parameter columns, `run`, then summary.json flattened (`costs.total`, `costs.doses`, ...;
+    lists such as `days_to_care_histogram` kept as lists)."""
     runs = path if isinstance(path, Runs) else find_runs(path)
     summaries = pd.json_normalize([json.loads((folder / "summary.json").read_text()) for folder in runs.folders])
     frame = pd.concat([runs.parameters, summaries.drop(columns=[c for c in runs.parameters if c in summaries])], axis=1)
