@@ -14,7 +14,7 @@ NODE_KINDS = (
 AGE_GROUPS = ("0-4", "5-17", "18-59", "60+")
 
 
-def _unwrap_sourced(value):
+def unwrap_sourced(value):
     """Accept `{value: x, source: "..."}` wherever a plain number is allowed."""
     if isinstance(value, dict) and "value" in value and set(value) <= {"value", "source"}:
         return value["value"]
@@ -22,11 +22,11 @@ def _unwrap_sourced(value):
 
 
 def number(**bounds):
-    return Annotated[float, BeforeValidator(_unwrap_sourced), Field(strict=False, **bounds)]
+    return Annotated[float, BeforeValidator(unwrap_sourced), Field(strict=False, **bounds)]
 
 
 def integer(**bounds):
-    return Annotated[int, BeforeValidator(_unwrap_sourced), Field(**bounds)]
+    return Annotated[int, BeforeValidator(unwrap_sourced), Field(**bounds)]
 
 
 Probability = number(ge=0, le=1)

@@ -8,10 +8,12 @@ bad value at once, each with its key path, the value and what is allowed.
 from datetime import date
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from sim.errors import ConfigError, Problem
-from sim.fields import AGE_GROUPS, NODE_KINDS, Count, Identifier, NonNegative, Positive, Probability, Strict, integer, number
+from sim.fields import (
+    AGE_GROUPS, NODE_KINDS, Count, Identifier, NonNegative, Positive, Probability, Strict, integer, number, unwrap_sourced,
+)
 from sim.policies.care import CareConfig, Interventions
 from sim.policies.costs import CostConfig
 from sim.policies.mobile_teams import MobileTeamConfig
@@ -63,7 +65,7 @@ class Arrivals(Strict):
     origins: dict[str, Positive]
     origins_by_entry: dict[str, dict[str, Positive]] = {}  # an entry's own origin mix, where it differs
     group_size: GroupSize = GroupSize(mean=1)
-    seasonality: Optional[Annotated[list[NonNegative], Field(min_length=12, max_length=12)]] = None
+    seasonality: Optional[Annotated[list[NonNegative], BeforeValidator(unwrap_sourced), Field(min_length=12, max_length=12)]] = None
     source: Optional[str] = None
 
     @model_validator(mode="after")

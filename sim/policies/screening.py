@@ -2,7 +2,7 @@
 
 Responsible for: testing people at the sites that screen, on the day they arrive there
 (`on_arrival`), two days before they leave (`before_departure`: pre-embarkation checks 24 to 72
-hours before travel), or everyone present that day (`all_present`: a mobile team's testing day),
+hours before travel; people staying a single day are checked on arrival, a day before they leave), or everyone present that day (`all_present`: a mobile team's testing day),
 within each site's daily capacity, first come first served; then acting on
 positives: isolation at the site while places last (`when_full`: hold the person without isolation,
 or release them), a hold on travel, or referral (they leave the next day for a clinic or hospital
@@ -87,7 +87,7 @@ class ScreeningConfig(Strict):
 
 TIMING = {"on_arrival": 0, "before_departure": 1, "all_present": 2}
 ACTION = {"isolate": 0, "hold": 1, "none": 2, "refer": 3}
-DAYS_BEFORE_DEPARTURE = 2  # movement counts the timer down first: 2 means leaving in two days
+DAYS_BEFORE_DEPARTURE = 2  # movement counts the timer down first: 2 means leaving in two days (48 h)
 
 
 @nb.njit(cache=True)
@@ -103,8 +103,8 @@ def screen(count, uid, where, node, state, flags, hold_timer, arrival_day, move_
             continue
         if timing == 0 and arrival_day[i] != day:
             continue
-        if timing == 1 and move_timer[i] != DAYS_BEFORE_DEPARTURE:
-            continue  # timing 2 (all present) takes everyone
+        if timing == 1 and move_timer[i] != DAYS_BEFORE_DEPARTURE and not (move_timer[i] == 1 and arrival_day[i] == day):
+            continue  # two days before leaving, or on arrival for a one-day stay; timing 2 takes everyone
         if uniform_at(coverage_key, uid[i]) >= coverage:
             continue
         if used[here] >= capacity[here]:
