@@ -7,7 +7,6 @@ the policies configured for that node.
 """
 
 import logging
-from datetime import timedelta
 
 import mesa
 import networkx as nx
@@ -161,9 +160,6 @@ class RouteModel(mesa.Model):
             while self.running:
                 self.step()
                 bar.update(1)
-
-    def date(self, day: int):
-        return self.graph.graph["start_date"] + timedelta(days=day)
 
     def person(self, uid: int) -> dict:
         """A read-only view of one person on the route, by arrival number (for notebooks)."""

@@ -10,7 +10,6 @@ Their Statistical Analysis, Theorem 4.2). The tolerance is 4 sigma / sqrt(N).
 
 import math
 
-import numpy as np
 import pytest
 
 from conftest import NO_CARE, QUICK_DISEASE, config, one_site

@@ -21,7 +21,7 @@ import numba as nb
 import numpy as np
 
 from sim.fields import NODE_KINDS, Count, Positive, Probability, Strict
-from sim.population import AT_NODE, IN_CARE, ISOLATED, REFERRED, WAS_DETECTED
+from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
 from sim.rng import uniform_at
 
 BARRIERS = ("language", "cost", "legal_status", "awareness", "stigma")

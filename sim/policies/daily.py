@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.errors import ConfigError, Problem
+from sim.errors import ConfigError
 from sim.kernels import COLUMN
 from sim.policies import care, screening, vaccination
 from sim.policies.mobile_teams import MobileTeam
