@@ -55,7 +55,12 @@ def format_summary(summary: dict, folder: Path) -> str:
     rows = [head]
     for key, label in SUMMARY_LINES + tuple(line for line in POLICY_LINES if line[0] in summary):
         value = summary[key]
-        shown = f"{value:.1%}" if key == "attack_rate_migrants" else ("none" if value is None else f"{value:,}")
+        if key == "attack_rate_migrants":
+            shown = f"{value:.1%}"
+        elif value is None:
+            shown = "none"
+        else:
+            shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
         rows.append(f"  {label:<42} {shown}")
     rows.append(f"  total cost ({summary['costs'].get('currency', 'EUR')})".ljust(45) + f"{summary['costs']['total']:,.0f}")
     rows.append(f"  outputs: {folder}")
