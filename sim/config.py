@@ -5,6 +5,7 @@ configuration `python run.py disease=covid19 seed=3` would use; `run_config(cfg)
 composed or hand-built configuration into a typed `RunConfig`.
 """
 
+import os
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -12,7 +13,21 @@ from omegaconf import DictConfig, OmegaConf
 from sim.errors import ConfigError, Problem
 from sim.schema import RunConfig, parse_run_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+def project_root() -> Path:
+    """The folder holding conf/ and scenarios/: $MIGRATION_SIM_HOME if set, else beside the
+    package (a checkout, or an editable install), else the working folder or one above it (a
+    package installed from a checkout and used there)."""
+    if "MIGRATION_SIM_HOME" in os.environ:
+        return Path(os.environ["MIGRATION_SIM_HOME"]).expanduser().resolve()
+    here = Path.cwd().resolve()
+    for candidate in (Path(__file__).resolve().parents[1], here, *here.parents):
+        if (candidate / "conf" / "config.yaml").is_file():
+            return candidate
+    return Path(__file__).resolve().parents[1]
+
+
+PROJECT_ROOT = project_root()
 CONFIG_DIR = PROJECT_ROOT / "conf"
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 

@@ -79,3 +79,14 @@ def test_command_line_with_scenario_file_and_run_dir(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["scenario"], summary["disease"], summary["seed"], summary["days"]) == ("demo", "covid19", 3, 30)
     assert (out / "timeseries.parquet").exists() and (out / ".hydra" / "config.yaml").exists()
+
+
+def test_project_root_is_found_from_the_environment_or_the_working_folder(tmp_path, monkeypatch):
+    from sim.config import project_root
+
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "config.yaml").write_text("seed: 0\n")
+    monkeypatch.setenv("MIGRATION_SIM_HOME", str(tmp_path))
+    assert project_root() == tmp_path.resolve()
+    monkeypatch.delenv("MIGRATION_SIM_HOME")
+    assert (project_root() / "conf" / "config.yaml").is_file()  # beside the package, in this checkout
