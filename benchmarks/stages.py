@@ -14,7 +14,7 @@ from sim import kernels
 
 import workload
 
-KERNELS = ("move", "progress", "infect", "census")  # called from Python as kernels.<name>
+KERNELS = ("move", "progress", "infect")  # called from Python as kernels.<name>
 METHODS = (("arrivals", "admit"), ("policies", "act"), ("hosts", "step"), ("policies", "seek_care"), ("recorder", "record"))
 
 

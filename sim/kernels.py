@@ -1,4 +1,4 @@
-"""The daily numba kernels: movement, progression (with node pressure), transmission, census.
+"""The daily numba kernels: movement, progression (with node pressure and stocks), transmission.
 
 Each kernel takes arrays, loops over people (or travel groups) in parallel, and writes counts into
 a per-thread tally `tally[thread, node, metric]` (no atomics; summed over threads afterwards, and
@@ -72,83 +72,86 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
     sends them on; with every way out closed they wait a day and try again. Route and dwell draws
     are keyed by travel group, so a group stays together.
     """
-    for i in nb.prange(count):
-        status = where[i]
-        if status != AT_NODE and status != ON_EDGE:
-            continue
-        if status == AT_NODE and hold_timer[i] > 0:
-            hold_timer[i] -= 1
-            if hold_timer[i] == 0:
-                flags[i] &= NOT_ISOLATED
-            if move_timer[i] > 1:
-                move_timer[i] -= 1
-            continue
-        move_timer[i] -= 1
-        if move_timer[i] > 0:
-            continue
-        here = node[i]
+    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
-        if status == ON_EDGE:
-            where[i] = AT_NODE
-            edge[i] = -1
-            arrival_day[i] = day
-            move_timer[i] = sample_days(dwell_table[here], uniform_at(dwell_key, group[i]))
-            tally[thread, here, ENTRIES] += 1
-            continue
-        if is_destination[here]:
-            where[i] = EXITED
-            tally[thread, here, EXITS] += 1
-            if infectious[state[i]]:
-                tally[thread, here, EXITS_INFECTIOUS] += 1
-            continue
-        to_care = False
-        if flags[i] & REFERRED:
-            flags[i] &= NOT_REFERRED
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            status = where[i]
+            if status != AT_NODE and status != ON_EDGE:
+                continue
+            if status == AT_NODE and hold_timer[i] > 0:
+                hold_timer[i] -= 1
+                if hold_timer[i] == 0:
+                    flags[i] &= NOT_ISOLATED
+                if move_timer[i] > 1:
+                    move_timer[i] -= 1
+                continue
+            move_timer[i] -= 1
+            if move_timer[i] > 0:
+                continue
+            here = node[i]
+            if status == ON_EDGE:
+                where[i] = AT_NODE
+                edge[i] = -1
+                arrival_day[i] = day
+                move_timer[i] = sample_days(dwell_table[here], uniform_at(dwell_key, group[i]))
+                tally[thread, here, ENTRIES] += 1
+                continue
+            if is_destination[here]:
+                where[i] = EXITED
+                tally[thread, here, EXITS] += 1
+                if infectious[state[i]]:
+                    tally[thread, here, EXITS_INFECTIOUS] += 1
+                continue
+            to_care = False
+            if flags[i] & REFERRED:
+                flags[i] &= NOT_REFERRED
+                for e in range(out_start[here], out_start[here + 1]):
+                    if edge_open[e] and is_care[edge_target[e]]:
+                        to_care = True
+            total = 0.0
             for e in range(out_start[here], out_start[here + 1]):
-                if edge_open[e] and is_care[edge_target[e]]:
-                    to_care = True
-        total = 0.0
-        for e in range(out_start[here], out_start[here + 1]):
-            if edge_open[e] and (is_care[edge_target[e]] or not to_care):
-                total += edge_weight[e]
-        if total <= 0.0:
-            move_timer[i] = 1
-            continue
-        pick = uniform_at(route_key, group[i]) * total
-        chosen = -1
-        for e in range(out_start[here], out_start[here + 1]):
-            if edge_open[e] and (is_care[edge_target[e]] or not to_care):
-                chosen = e
-                pick -= edge_weight[e]
-                if pick < 0.0:
-                    break
-        target = edge_target[chosen]
-        node[i] = target
-        if edge_travel[chosen] == 0:
-            arrival_day[i] = day
-            move_timer[i] = sample_days(dwell_table[target], uniform_at(dwell_key, group[i]))
-            tally[thread, target, ENTRIES] += 1
-        else:
-            where[i] = ON_EDGE
-            edge[i] = chosen
-            move_timer[i] = edge_travel[chosen]
+                if edge_open[e] and (is_care[edge_target[e]] or not to_care):
+                    total += edge_weight[e]
+            if total <= 0.0:
+                move_timer[i] = 1
+                continue
+            pick = uniform_at(route_key, group[i]) * total
+            chosen = -1
+            for e in range(out_start[here], out_start[here + 1]):
+                if edge_open[e] and (is_care[edge_target[e]] or not to_care):
+                    chosen = e
+                    pick -= edge_weight[e]
+                    if pick < 0.0:
+                        break
+            target = edge_target[chosen]
+            node[i] = target
+            if edge_travel[chosen] == 0:
+                arrival_day[i] = day
+                move_timer[i] = sample_days(dwell_table[target], uniform_at(dwell_key, group[i]))
+                tally[thread, target, ENTRIES] += 1
+            else:
+                where[i] = ON_EDGE
+                edge[i] = chosen
+                move_timer[i] = edge_travel[chosen]
 
 
 @nb.njit(cache=True, parallel=True)
 def progress(count, uid, where, node, state, state_timer, state_day, flags, day, next_state, next_cumulative,
              duration_table, dead_state, recovered_state, treatment_effect, branch_key, duration_key, care_key,
-             infectiousness_fixed, kept_fixed, present, infectious_fixed, tally):
+             holdings, tally):
     """Progression, and what each node holds after it: each person's natural-history timer counts
     down; at zero they move to a next state (drawn by the branch probabilities) and draw its
     duration. Care lowers the chance of dying: a death drawn for someone in care is averted with
-    probability `treatment_effect`. In the same pass, people present at each node and their summed
-    infectiousness (fixed point; isolation and care keep `kept_fixed[flags & 3]` of it, scaled by
-    2**16) are counted per thread, for transmission.
+    probability `treatment_effect`. In the same pass, everyone still on the route is counted once,
+    into `holdings[thread, node, where, flags & 3, state]` (where: 0 at the node, 1 on the way to
+    it; flags & 3: isolated, in care), from which `stocks` derives the day's stocks and the
+    infectiousness present at each node, without a second pass over everyone.
 
     Reads: where, node, state, state_timer, flags; the disease's state table.
     Writes: state, state_timer, state_day, flags (care ends with the infection), where (DEAD);
-    present, infectious_fixed [thread, node]; tally NEW_DEATHS at the node.
+    holdings; tally NEW_DEATHS at the node.
     """
+    states = duration_table.shape[0]
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
         for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
@@ -176,9 +179,31 @@ def progress(count, uid, where, node, state, state_timer, state_day, flags, day,
                         where[i] = DEAD
                         tally[thread, node[i], NEW_DEATHS] += 1
                         continue
-            if status == AT_NODE:
-                present[thread, node[i]] += 1
-                infectious_fixed[thread, node[i]] += (infectiousness_fixed[state[i]] * kept_fixed[flags[i] & 3]) >> 16
+                    current = upcoming
+            holdings[thread, node[i], ((status - AT_NODE) * 4 + (flags[i] & 3)) * states + current] += 1
+
+
+def holdings_array(threads: int, node_count: int, state_count: int) -> np.ndarray:
+    """Zeroed counts for `progress`: [thread, node, where (2) x flags & 3 (4) x state], flattened
+    over the last three so the kernel adds to one cell per person."""
+    return np.zeros((threads, node_count, 2 * 4 * state_count), dtype=np.int64)
+
+
+def stocks(holdings, infectiousness_fixed, kept_fixed, tally) -> tuple[np.ndarray, np.ndarray]:
+    """From `progress`'s holdings: write the day's stocks into `tally[0]` (present, in transit,
+    isolated, each state), and return the people present at each node and their summed
+    infectiousness (isolation and care keep `kept_fixed[flags & 3]` of it; fixed point, scaled by
+    2**16 and truncated per person, so the sum is exact and the same on any number of threads)."""
+    states = infectiousness_fixed.shape[0]
+    held = holdings.sum(axis=0).reshape(-1, 2, 4, states)  # node, where, flags & 3, state
+    present = held[:, 0].sum(axis=(1, 2))
+    tally[0, :, PRESENT] += present
+    tally[0, :, IN_TRANSIT] += held[:, 1].sum(axis=(1, 2))
+    tally[0, :, ISOLATED_NOW] += held[:, :, 1::2].sum(axis=(1, 2, 3))  # flags & 3 odd: ISOLATED
+    tally[0, :, STATE_FIRST: STATE_FIRST + states] += held.sum(axis=(1, 2))
+    per_person = (kept_fixed[:, None] * infectiousness_fixed[None, :]) >> 16  # [flags & 3, state]
+    infectious_fixed = (held[:, 0] * per_person).sum(axis=(1, 2))
+    return present, infectious_fixed
 
 
 @nb.njit(cache=True, parallel=True)
@@ -239,16 +264,9 @@ def infect(group_count, group_first, group_size, uid, where, node, edge, state, 
                 tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
 
 
-@nb.njit(cache=True, parallel=True)
-def census(count, where, node, state, flags, tally):
-    """Stocks at the end of the day: people present or on the way to each node, by state, and
-    people in isolation."""
-    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
-        thread = nb.get_thread_id()
-        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
-            status = where[i]
-            if status == AT_NODE or status == ON_EDGE:
-                tally[thread, node[i], PRESENT if status == AT_NODE else IN_TRANSIT] += 1
-                tally[thread, node[i], STATE_FIRST + state[i]] += 1
-                if flags[i] & ISOLATED:
-                    tally[thread, node[i], ISOLATED_NOW] += 1
+def add_new_infections_to_stocks(tally, susceptible_state, exposed_state):
+    """Move the day's new infections from the susceptible to the exposed stock, at their node
+    (`progress` counted the stocks before transmission)."""
+    new = tally[:, :, NEW_INFECTIONS].sum(axis=0)
+    tally[0, :, STATE_FIRST + susceptible_state] -= new
+    tally[0, :, STATE_FIRST + exposed_state] += new

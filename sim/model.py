@@ -27,7 +27,6 @@ from sim.routes import compile_routes, network_space
 from sim.policies.care import BARRIERS
 from sim.schema import AGE_GROUPS, NODE_KINDS, RunConfig
 
-CACHE_LINE_INT64S = 8
 ROWS_FOR_DAYS_OF_ARRIVALS = 90  # start with room for three months of arrivals; compaction reuses rows
 WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every model step at INFO
@@ -94,10 +93,11 @@ class RouteModel(mesa.Model):
         1. movement: people whose stay is over leave along open edges; travellers arrive
         2. arrivals: new travel groups enter at entry nodes (the initial groups on day 0)
         3. sites act: campaigns start, mobile teams move, screening and vaccination at the sites
-        4. progression: natural-history timers advance (exposed -> infectious -> recovered/dead)
+        4. progression: natural-history timers advance (exposed -> infectious -> recovered/dead);
+           the day's stocks per node are counted in the same pass
         5. transmission: infection at sites, within travel groups and with host communities
         6. care seeking: symptomatic people seek care where it is offered, within capacity
-        7. record: counts per node into the preallocated daily arrays
+        7. record: the day's counts per node into the preallocated daily arrays
         """
         day, people, routes, tally = self.day, self.people, self.routes, self.tally
         tally[:] = 0
@@ -112,19 +112,16 @@ class RouteModel(mesa.Model):
         self.arrivals.admit(people, day, tally)
         self.policies.act(day, tally)
         disease = self.disease
-        padded = routes.node_count + CACHE_LINE_INT64S  # a thread's row never shares a cache line with the next
-        present = np.zeros((tally.shape[0], padded), dtype=np.int64)
-        infectious_fixed = np.zeros((tally.shape[0], padded), dtype=np.int64)
+        holdings = kernels.holdings_array(tally.shape[0], routes.node_count, len(disease.names))
         kernels.progress(people.count, people.uid, people.where, people.node, people.state, people.state_timer, people.state_day,
                          people.flags, day, disease.next_state, disease.next_cumulative, disease.duration_table,
                          disease.dead, disease.recovered, self.config.policy.care.treatment_effect,
                          day_key(seed, Stream.BRANCH, day), day_key(seed, Stream.DURATION, day),
-                         day_key(seed, Stream.CARE_SURVIVAL, day), disease.infectiousness_fixed, self.kept_fixed,
-                         present, infectious_fixed, tally)
-        host_counts = self._transmit(day, present[:, : routes.node_count].sum(axis=0),
-                                     infectious_fixed[:, : routes.node_count].sum(axis=0) / INFECTIOUSNESS_SCALE)
+                         day_key(seed, Stream.CARE_SURVIVAL, day), holdings, tally)
+        present, infectious_fixed = kernels.stocks(holdings, disease.infectiousness_fixed, self.kept_fixed, tally)
+        host_counts = self._transmit(day, present, infectious_fixed / INFECTIOUSNESS_SCALE)
+        kernels.add_new_infections_to_stocks(tally, disease.susceptible, disease.exposed)
         self.policies.seek_care(day, tally)
-        kernels.census(people.count, people.where, people.node, people.state, people.flags, tally)
         self.recorder.record(day, tally, host_counts)
         self.day += 1
         self.running = self.day < self.config.days

@@ -180,6 +180,8 @@ class DailyPolicies:
         for team in self.teams:
             if team.site is not None:
                 capacity[team.site.index] += team.config.consultations_per_day
+        if not capacity.any():  # no site offers care today: nobody can be seen, and no draw is used
+            return
         counts = output_counts(care, self.model.routes.node_count)
         rows = care.seekers(people.count, people.uid, people.where, people.node, people.state, people.flags,
                             people.barriers, self.symptomatic, self.seek_probability, capacity,
