@@ -76,10 +76,11 @@ def infected_shares(code: str, origin, disease: NaturalHistory, source: str) -> 
 class Arrivals:
     """Daily arrivals and the placement of new people (shared by arrivals and initial groups)."""
 
-    def __init__(self, graph: nx.DiGraph, routes: Routes, disease: NaturalHistory, seed: int):
+    def __init__(self, graph: nx.DiGraph, routes: Routes, disease: NaturalHistory, seed: int, vaccinated_level: int):
         self.routes = routes
         self.disease = disease
         self.seed = seed
+        self.vaccinated_level = vaccinated_level  # protection level of people vaccinated at origin
         self.start_date: date = graph.graph["start_date"]
         self.traits = OriginTraits.of(graph, disease)
         self.flow = graph.graph["arrivals"]
@@ -162,7 +163,7 @@ class Arrivals:
         # today's movement runs after arrivals and counts today down: one day more keeps the full stay
         people.move_timer[rows] = timers + 1
         people.state[rows] = self.disease.susceptible
-        people.protection[rows] = 0.0
+        people.protection[rows] = 0
 
     def _age_groups(self, uids, origins) -> np.ndarray:
         u = uniforms(day_key(self.seed, Stream.AGE, 0), uids.astype(np.int64))
@@ -179,7 +180,7 @@ class Arrivals:
         u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), uids)
         vaccinated = u < self.traits.vaccinated[origins]
         immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])
-        people.protection[rows[vaccinated]] = self.disease.vaccine_efficacy
+        people.protection[rows[vaccinated]] = self.vaccinated_level
         people.doses[rows[vaccinated]] = PRIOR_DOSES
         people.last_dose_day[rows[vaccinated]] = LONG_AGO
         people.state[rows[immune]] = self.disease.recovered

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.fields import MAX_DAYS
 from sim.schema import DiseaseParams, Stage
 
 INFECTIOUSNESS_SCALE = 1 << 16  # fixed point, so sums of infectiousness are exact in any order
@@ -37,7 +38,8 @@ def erlang_cdf(x: np.ndarray, mean: float, shape: int) -> np.ndarray:
 
 def duration_table(stage: Stage) -> np.ndarray:
     """Whole-day durations at the midpoints of QUANTILES equal slices of probability: Erlang(mean,
-    shape) rounded to whole days, at least one day (the model's time step). A draw picks one entry
+    shape) rounded to whole days, at least one day (the model's time step) and at most MAX_DAYS
+    (longer ends after any run; people's timers are int16). A draw picks one entry
     with a uniform, so sampling is one lookup, and the mean of the table is the exact mean of what
     the kernels draw (used to calibrate beta)."""
     probability = (np.arange(QUANTILES) + 0.5) / QUANTILES
@@ -46,7 +48,7 @@ def duration_table(stage: Stage) -> np.ndarray:
         middle = (low + high) / 2
         below = erlang_cdf(middle, stage.mean, stage.shape) < probability
         low, high = np.where(below, middle, low), np.where(below, high, middle)
-    return np.maximum(1, np.rint((low + high) / 2)).astype(np.int32)
+    return np.clip(np.rint((low + high) / 2), 1, MAX_DAYS).astype(np.int32)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,11 @@ NODE_KINDS = (
     "clinic", "hospital", "destination", "informal_site",
 )
 AGE_GROUPS = ("0-4", "5-17", "18-59", "60+")
+# People's day counters, timers and node and edge indices are int16 (sim.population): the longest
+# run, journey or hold, and the most nodes and edges, a scenario may have. Stays and disease stages
+# longer than MAX_DAYS are stored as MAX_DAYS: they end after any run, as they would have.
+MAX_DAYS = 32_767
+MAX_NODES = MAX_EDGES = 32_767
 
 
 def unwrap_sourced(value):
@@ -33,6 +38,7 @@ Probability = number(ge=0, le=1)
 Positive = number(gt=0)
 NonNegative = number(ge=0)
 Count = integer(ge=0)
+Days = integer(ge=0, le=MAX_DAYS)
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 
 

@@ -42,9 +42,11 @@ CHUNK = 8192  # people per parallel task in counting kernels: one thread-id look
 
 
 @nb.njit(cache=True)
-def sample_days(table, u):
-    """Whole days from a quantile table (sim.disease.duration_table) and a uniform in [0, 1)."""
-    return table[np.int64(u * table.shape[0])]
+def sample_days(tables, row, u):
+    """Whole days from row `row` of quantile tables (sim.disease.duration_table) and a uniform in
+    [0, 1). Indexes the 2-d table directly: taking a row as a view inside a parallel loop would
+    update the table's reference count atomically from every thread, and slow the loop many times."""
+    return tables[row, np.int64(u * tables.shape[1])]
 
 
 @nb.njit(cache=True)
@@ -52,7 +54,7 @@ def draw_days(tables, rows, u):
     """`sample_days` for many draws at once: row `rows[k]` of the tables with uniform `u[k]`."""
     out = np.empty(u.shape[0], dtype=np.int32)
     for k in range(u.shape[0]):
-        out[k] = sample_days(tables[rows[k]], u[k])
+        out[k] = sample_days(tables, rows[k], u[k])
     return out
 
 
@@ -93,7 +95,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
                 where[i] = AT_NODE
                 edge[i] = -1
                 arrival_day[i] = day
-                move_timer[i] = sample_days(dwell_table[here], uniform_at(dwell_key, group[i]))
+                move_timer[i] = sample_days(dwell_table, here, uniform_at(dwell_key, group[i]))
                 tally[thread, here, ENTRIES] += 1
                 continue
             if is_destination[here]:
@@ -127,7 +129,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
             node[i] = target
             if edge_travel[chosen] == 0:
                 arrival_day[i] = day
-                move_timer[i] = sample_days(dwell_table[target], uniform_at(dwell_key, group[i]))
+                move_timer[i] = sample_days(dwell_table, target, uniform_at(dwell_key, group[i]))
                 tally[thread, target, ENTRIES] += 1
             else:
                 where[i] = ON_EDGE
@@ -174,7 +176,7 @@ def progress(count, uid, where, node, state, state_timer, state_day, flags, day,
                     if duration_table[upcoming, 0] == 0:
                         flags[i] &= NOT_IN_CARE
                     else:
-                        state_timer[i] = sample_days(duration_table[upcoming], uniform_at(duration_key, uid[i]))
+                        state_timer[i] = sample_days(duration_table, upcoming, uniform_at(duration_key, uid[i]))
                     if upcoming == dead_state:
                         where[i] = DEAD
                         tally[thread, node[i], NEW_DEATHS] += 1
@@ -207,43 +209,49 @@ def stocks(holdings, infectiousness_fixed, kept_fixed, tally) -> tuple[np.ndarra
 
 
 @nb.njit(cache=True, parallel=True)
-def infect(group_count, group_first, group_size, uid, where, node, edge, state, state_timer, state_day, flags, day,
-           protection, infectiousness, kept, site_rate, host_rate, host_share, group_share, beta,
-           exposed_state, latent_table, susceptible_state, infection_key, latent_key, tally):
+def infect(count, uid, group, where, node, edge, state, state_timer, state_day, flags, day,
+           protection, protection_values, infectiousness, kept, site_rate, host_rate, host_share, group_share, beta,
+           exposed_state, duration_table, susceptible_state, infection_key, latent_key, tally):
     """Transmission: each susceptible person is infected with probability 1 - exp(-lambda), where
     lambda mixes the site (frequency-dependent, crowding included in `site_rate`), the host
-    community (`host_rate`, where the node has one) and co-located members of the travel group.
-    Contact shares that have no partner (alone, no host community) go to the site, so the total
-    contact rate, and r0 at a site within capacity, is the same for everyone. On an edge only the
-    group is met.
+    community (`host_rate`, where the node has one) and co-located members of the travel group
+    (the neighbouring rows with the same group uid). Contact shares that have no partner (alone, no
+    host community) go to the site, so the total contact rate, and r0 at a site within capacity,
+    is the same for everyone. On an edge only the group is met. Vaccine protection (a level,
+    `protection_values[level]`) multiplies susceptibility by 1 - protection.
 
-    Reads: day-t states of everyone (newly exposed people are not infectious, so order is free).
+    Reads: day-t states of everyone (newly exposed people are not infectious, so the order in
+    which people are visited, and which thread visits them, changes nothing).
     Writes: state, state_timer, state_day of the newly infected; tally NEW_INFECTIONS at their node.
     """
-    alone = np.empty(site_rate.shape[0])  # the probability for an unvaccinated person without partners
-    for n in range(site_rate.shape[0]):
+    alone = np.empty(site_rate.shape[0])  # the probability for an unvaccinated person without partners,
+    for n in range(site_rate.shape[0]):  # with the very operations of the general case below
         alone[n] = 1.0 - np.exp(-((1.0 - 0.0 - host_share[n]) * site_rate[n] + host_share[n] * host_rate[n]) * (1.0 - 0.0))
-    for g in nb.prange(group_count):
-        first = group_first[g]
-        size = group_size[g]
-        for a in range(first, first + size):
+    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
+        thread = nb.get_thread_id()
+        for a in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
             if state[a] != susceptible_state:
                 continue
             status = where[a]
             if status != AT_NODE and status != ON_EDGE:
                 continue
             here = node[a]
-            if size == 1 and status == AT_NODE and protection[a] == 0.0:
+            first, last = a, a + 1  # the travel group: rows [first, last)
+            while first > 0 and group[first - 1] == group[a]:
+                first -= 1
+            while last < count and group[last] == group[a]:
+                last += 1
+            if last - first == 1 and status == AT_NODE and protection[a] == 0:
                 if alone[here] > 0.0 and uniform_at(infection_key, uid[a]) < alone[here]:
                     state[a] = exposed_state
                     state_day[a] = day
-                    state_timer[a] = sample_days(latent_table, uniform_at(latent_key, uid[a]))
-                    tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
+                    state_timer[a] = sample_days(duration_table, exposed_state, uniform_at(latent_key, uid[a]))
+                    tally[thread, here, NEW_INFECTIONS] += 1
                 continue
             partners = 0
             group_infectious = 0.0
-            for b in range(first, first + size):
-                if b != a and where[b] == status and node[b] == node[a] and edge[b] == edge[a]:
+            for b in range(first, last):
+                if b != a and where[b] == status and node[b] == here and edge[b] == edge[a]:
                     partners += 1
                     group_infectious += infectiousness[state[b]] * kept[flags[b] & 3]
             if status == ON_EDGE:
@@ -256,12 +264,12 @@ def infect(group_count, group_first, group_size, uid, where, node, edge, state, 
                     rate += share_group * beta * group_infectious / partners
             if rate <= 0.0:
                 continue
-            probability = 1.0 - np.exp(-rate * (1.0 - protection[a]))
+            probability = 1.0 - np.exp(-rate * (1.0 - protection_values[protection[a]]))
             if uniform_at(infection_key, uid[a]) < probability:
                 state[a] = exposed_state
                 state_day[a] = day
-                state_timer[a] = sample_days(latent_table, uniform_at(latent_key, uid[a]))
-                tally[nb.get_thread_id(), here, NEW_INFECTIONS] += 1
+                state_timer[a] = sample_days(duration_table, exposed_state, uniform_at(latent_key, uid[a]))
+                tally[thread, here, NEW_INFECTIONS] += 1
 
 
 def add_new_infections_to_stocks(tally, susceptible_state, exposed_state):

@@ -20,6 +20,7 @@ from sim.arrivals import Arrivals
 from sim.disease import INFECTIOUSNESS_SCALE, natural_history
 from sim.hosts import HostCommunities
 from sim.policies.daily import DailyPolicies
+from sim.policies.vaccination import ProtectionLevels
 from sim.population import IN_CARE, ISOLATED, WAS_DETECTED, Population
 from sim.results import Recorder, migrant_metrics
 from sim.rng import Stream, day_key, generator
@@ -72,13 +73,14 @@ class RouteModel(mesa.Model):
         cells = {cell.coordinate: cell for cell in self.space.all_cells}
         self.sites = [Site(self, cells[node_id], i, node_id, graph.nodes[node_id])
                       for i, node_id in enumerate(self.routes.node_ids)]
-        self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed)
+        self.protection = ProtectionLevels.of_run(self.disease.vaccine_efficacy, config.policy.vaccination.values())
+        self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed,
+                                 vaccinated_level=int(self.protection.level(self.disease.vaccine_efficacy)))
         self.policies = DailyPolicies(self, config.policy)
         self.arrivals.on_arrival = self.policies.draw_barriers
         self.kept_fixed = np.round(self.policies.kept * INFECTIOUSNESS_SCALE).astype(np.int64)
         expected = self.arrivals.expected_people(min(config.days, ROWS_FOR_DAYS_OF_ARRIVALS))
-        mean_group = graph.graph["arrivals"].group_size.mean if graph.graph["arrivals"] else 1.0
-        self.people = Population.empty(expected * 1.1 + 1000, expected / mean_group * 1.1 + 1000)
+        self.people = Population.empty(expected * 1.1 + 1000)
         immune = np.array([graph.nodes[n]["host_immune"].get(self.disease.name, graph.nodes[n]["host_immune"].get("default", 0.0))
                            for n in self.routes.node_ids])
         self.hosts = HostCommunities.start(self.routes.host_population, immune, self.disease)
@@ -135,11 +137,10 @@ class RouteModel(mesa.Model):
         prevalence = np.divide(infectious, present, out=np.zeros(present.shape), where=present > 0)
         site_rate = disease.beta * self.crowding(present) * prevalence
         exposed = disease.exposed
-        kernels.infect(people.group_count, people.group_first, people.group_size, people.uid, people.where, people.node,
-                       people.edge, people.state, people.state_timer, people.state_day, people.flags, day,
-                       people.protection, disease.infectiousness, self.policies.kept, site_rate, self.hosts.rate_on_migrants(), self.host_share,
+        kernels.infect(people.count, people.uid, people.group, people.where, people.node, people.edge, people.state, people.state_timer, people.state_day, people.flags, day,
+                       people.protection, self.protection.values, disease.infectiousness, self.policies.kept, site_rate, self.hosts.rate_on_migrants(), self.host_share,
                        self.config.transmission.group_contact_share, disease.beta, exposed,
-                       disease.duration_table[exposed], disease.susceptible,
+                       disease.duration_table, disease.susceptible,
                        day_key(seed, Stream.INFECTION, day), day_key(seed, Stream.LATENT, day), self.tally)
         return host_counts
 
@@ -175,7 +176,7 @@ class RouteModel(mesa.Model):
             "days_left_here": int(p.move_timer[i]),
             "state": self.disease.names[p.state[i]],
             "days_left_in_state": int(p.state_timer[i]),
-            "vaccine_protection": float(p.protection[i]),
+            "vaccine_protection": float(self.protection.values[p.protection[i]]),
             "vaccine_doses": int(p.doses[i]),
             "isolated": bool(p.flags[i] & ISOLATED),
             "in_care": bool(p.flags[i] & IN_CARE),

@@ -3,9 +3,9 @@
 Rows past `count` are not yet in use (future arrivals). Each person keeps a `uid` (their arrival
 number) and each travel group a group uid: random numbers are keyed by these, never by row, so
 compaction (dropping the rows of people who left the route or died, keeping order) changes no
-result, and memory stays flat on long runs. Travel groups (families) are contiguous rows,
-described by `group_first` and `group_size`, so a kernel visits a group's members without an index.
-41 bytes a person in the route, plus 8 a group.
+result, and memory stays flat on long runs. Travel groups (families) are contiguous rows with the
+same group uid, so a kernel finds a person's group by looking at the neighbouring rows, without a
+group table. 32 bytes a person.
 """
 
 from dataclasses import dataclass
@@ -23,12 +23,12 @@ NOT_ISOLATED, NOT_IN_CARE, NOT_REFERRED = np.uint8(0xFF ^ 1), np.uint8(0xFF ^ 2)
 PERSON_DTYPES = {
     "uid": np.int32,  # arrival number: the person's key for random numbers
     "where": np.int8,
-    "node": np.int32,  # current node; while travelling, the node the edge leads to
-    "edge": np.int32,  # edge being travelled, -1 otherwise
+    "node": np.int16,  # current node; while travelling, the node the edge leads to
+    "edge": np.int16,  # edge being travelled, -1 otherwise
     "move_timer": np.int16,  # days left at the node or on the edge
     "state": np.int8,  # natural-history state code
-    "state_timer": np.int32,  # days left in that state
-    "protection": np.float32,  # vaccine protection: susceptibility is multiplied by 1 - protection
+    "state_timer": np.int16,  # days left in that state (durations are stored up to MAX_DAYS)
+    "protection": np.uint8,  # vaccine protection level (sim.policies.vaccination.ProtectionLevels)
     "group": np.int32,  # travel group uid: the group's key for random numbers
     "origin": np.int8,
     "age_group": np.int8,
@@ -40,7 +40,6 @@ PERSON_DTYPES = {
     "doses": np.int8,  # vaccine doses received
     "last_dose_day": np.int16,
 }
-GROUP_DTYPES = {"group_first": np.int32, "group_size": np.int32}
 
 
 def _grown(array: np.ndarray, size: int, fill) -> np.ndarray:
@@ -69,28 +68,24 @@ class Population:
     barriers: np.ndarray
     doses: np.ndarray
     last_dose_day: np.ndarray
-    group_first: np.ndarray
-    group_size: np.ndarray
     count: int = 0
-    group_count: int = 0
     arrived: int = 0  # people ever added: the next uid
-    groups_arrived: int = 0
+    groups_arrived: int = 0  # travel groups ever added: the next group uid
+
     @classmethod
-    def empty(cls, people: int, groups: int) -> "Population":
-        people, groups = max(int(people), 16), max(int(groups), 16)
+    def empty(cls, people: int) -> "Population":
+        people = max(int(people), 16)
         arrays = {name: np.zeros(people, dtype=dtype) for name, dtype in PERSON_DTYPES.items()}
         arrays["edge"][:] = -1
-        arrays.update({name: np.zeros(groups, dtype=dtype) for name, dtype in GROUP_DTYPES.items()})
         return cls(**arrays)
 
     @property
     def capacity(self) -> int:
         return self.where.shape[0]
 
-    def reserve(self, people: int, groups: int) -> None:
-        """Make room for `people` more rows and `groups` more groups: first by dropping the rows of
-        people no longer on the route, if that frees a quarter of the arrays, else by growing by
-        at least half."""
+    def reserve(self, people: int) -> None:
+        """Make room for `people` more rows: first by dropping the rows of people no longer on the
+        route, if that frees a quarter of the arrays, else by growing by at least half."""
         if self.count + people > self.capacity:
             gone = self.count - int(np.count_nonzero((self.where[: self.count] == AT_NODE) | (self.where[: self.count] == ON_EDGE)))
             if gone >= self.capacity // 4:
@@ -99,10 +94,6 @@ class Population:
             size = max(self.count + people, int(self.capacity * 1.5))
             for name in PERSON_DTYPES:
                 setattr(self, name, _grown(getattr(self, name), size, -1 if name == "edge" else 0))
-        if self.group_count + groups > self.group_first.shape[0]:
-            size = max(self.group_count + groups, int(self.group_first.shape[0] * 1.5))
-            for name in GROUP_DTYPES:
-                setattr(self, name, _grown(getattr(self, name), size, 0))
 
     def compact(self) -> None:
         """Drop the rows of people who left the route or died, keeping everyone else in order."""
@@ -113,28 +104,18 @@ class Population:
             array[: keep.shape[0]] = array[keep]
             array[keep.shape[0]: self.count] = -1 if name == "edge" else 0
         self.count = keep.shape[0]
-        groups = self.group[: self.count]
-        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if self.count else np.zeros(0, np.int64)
-        self.group_count = starts.shape[0]
-        self.group_first[: self.group_count] = starts
-        self.group_size[: self.group_count] = np.diff(np.r_[starts, self.count])
 
     def add_groups(self, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Append groups of the given sizes; return the new rows, their uids and group uids."""
         sizes = np.asarray(sizes, dtype=np.int64)
         people, groups = int(sizes.sum()), sizes.shape[0]
-        self.reserve(people, groups)
-        firsts = self.count + np.concatenate(([0], np.cumsum(sizes)[:-1])) if groups else np.zeros(0, np.int64)
-        table = slice(self.group_count, self.group_count + groups)
-        self.group_first[table] = firsts
-        self.group_size[table] = sizes
+        self.reserve(people)
         rows = np.arange(self.count, self.count + people, dtype=np.int64)
         uids = np.arange(self.arrived, self.arrived + people, dtype=np.int64)
         group_uids = np.repeat(np.arange(self.groups_arrived, self.groups_arrived + groups, dtype=np.int64), sizes)
         self.uid[rows] = uids
         self.group[rows] = group_uids
         self.count += people
-        self.group_count += groups
         self.arrived += people
         self.groups_arrived += groups
         return rows, uids, group_uids
@@ -144,7 +125,6 @@ class Population:
         row = int(np.searchsorted(self.uid[: self.count], uid))
         return row if row < self.count and self.uid[row] == uid else None
 
-    def bytes_per_person(self) -> float:
-        person = sum(np.dtype(dtype).itemsize for dtype in PERSON_DTYPES.values())
-        group = sum(np.dtype(dtype).itemsize for dtype in GROUP_DTYPES.values())
-        return person + group * self.group_count / max(self.count, 1)
+    @staticmethod
+    def bytes_per_person() -> int:
+        return sum(np.dtype(dtype).itemsize for dtype in PERSON_DTYPES.values())

@@ -12,7 +12,8 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from sim.errors import ConfigError, Problem
 from sim.fields import (
-    AGE_GROUPS, NODE_KINDS, Count, Identifier, NonNegative, Positive, Probability, Strict, integer, number, unwrap_sourced,
+    AGE_GROUPS, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, NonNegative, Positive, Probability,
+    Strict, integer, number, unwrap_sourced,
 )
 from sim.policies.care import CareConfig, Interventions
 from sim.policies.costs import CostConfig
@@ -48,7 +49,7 @@ class Node(Strict):
 class Edge(Strict):
     from_: str = Field(alias="from")
     to: str
-    travel_days: Count
+    travel_days: Days
     weight: Positive = 1.0
     source: Optional[str] = None
 
@@ -148,8 +149,8 @@ class Scenario(Strict):
     name: Identifier
     description: str = ""
     start_date: date
-    nodes: Annotated[list[Node], Field(min_length=1)]
-    edges: list[Edge] = []
+    nodes: Annotated[list[Node], Field(min_length=1, max_length=MAX_NODES)]
+    edges: Annotated[list[Edge], Field(max_length=MAX_EDGES)] = []
     arrivals: Optional[Arrivals] = None
     origins: dict[str, Origin] = {}
     initial: list[InitialGroup] = []
@@ -268,7 +269,7 @@ class RunConfig(Strict):
     policy: PolicyConfig
     transmission: Transmission
     seed: integer(ge=0, lt=2**63)
-    days: integer(ge=1)
+    days: integer(ge=1, le=MAX_DAYS)
     progress: bool = True
     threads: Optional[integer(ge=1)] = None
     debug: bool = False

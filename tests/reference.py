@@ -113,7 +113,8 @@ def progress(p, disease, branch_key, duration_key, care_key, node_count, day, tr
     return deaths
 
 
-def infect(p, groups, disease, kept, site_rate, host_rate, host_share, group_share, infection_key, latent_key, day):
+def infect(p, groups, disease, protection_values, kept, site_rate, host_rate, host_share, group_share, infection_key,
+           latent_key, day):
     new = np.zeros(len(site_rate), dtype=np.int64)
     before = {k: v.copy() for k, v in p.items()}
     for first, size in groups:
@@ -131,7 +132,7 @@ def infect(p, groups, disease, kept, site_rate, host_rate, host_share, group_sha
             else:
                 g = group_share if mates else 0.0
                 rate = (1 - g - host_share[here]) * site_rate[here] + host_share[here] * host_rate[here] + g * disease.beta * from_group
-            if rate > 0 and uniform(infection_key, before["uid"][a]) < 1 - math.exp(-rate * (1 - before["protection"][a])):
+            if rate > 0 and uniform(infection_key, before["uid"][a]) < 1 - math.exp(-rate * (1 - protection_values[before["protection"][a]])):
                 p["state"][a] = disease.exposed
                 p["state_day"][a] = day
                 p["state_timer"][a] = days_from(disease.duration_table[disease.exposed], uniform(latent_key, before["uid"][a]))

@@ -48,7 +48,7 @@ def test_compacting_the_population_changes_nothing():
     plain = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), cfg)
     plain.run()
     squeezed = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), cfg)
-    squeezed.people = Population.empty(16, 16)
+    squeezed.people = Population.empty(16)
     squeezed.run()
     assert squeezed.people.capacity < plain.people.capacity, "compaction should have kept it small"
     np.testing.assert_array_equal(squeezed.recorder.migrants, plain.recorder.migrants)

@@ -61,7 +61,7 @@ def test_vaccinated_are_infected_at_one_minus_efficacy_the_rate(write_scenario):
     model.step()  # day 0 admits everyone; vaccinate every other person still susceptible after it
     at_risk = model.people.state[:people] == model.disease.susceptible
     vaccinated = at_risk & (np.arange(people) % 2 == 0)
-    model.people.protection[:people] = np.where(vaccinated, 0.6, 0.0)
+    model.people.protection[:people] = model.protection.level(np.where(vaccinated, 0.6, 0.0))
     while model.running:
         model.step()
     infected = at_risk & (model.people.state[:people] != model.disease.susceptible)

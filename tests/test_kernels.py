@@ -7,7 +7,7 @@ import pytest
 import reference
 from sim import kernels
 from sim.disease import natural_history
-from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
+from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE, PERSON_DTYPES
 from sim.rng import Stream, day_key, uniform_at, uniforms
 from sim.routes import compile_routes
 from sim.scenario import load_scenario
@@ -27,25 +27,28 @@ def routes():
     return compile_routes(load_scenario(SCENARIO_DIR / "demo.yaml"))
 
 
+PROTECTION_VALUES = np.array([0.0, 0.5], dtype=np.float32)  # the protection levels of these tests
+
+
 def random_people(rng, n, node_count, edge_count, disease, group_sizes):
-    groups = np.repeat(np.arange(len(group_sizes)), group_sizes).astype(np.int32)
-    where = rng.choice([AT_NODE, ON_EDGE, EXITED, DEAD], size=n, p=[0.6, 0.3, 0.05, 0.05]).astype(np.int8)
-    edge = np.where(where == ON_EDGE, rng.integers(0, edge_count, n), -1).astype(np.int32)
-    return {
-        "uid": np.arange(1000, 1000 + n, dtype=np.int32),  # keys differ from rows, as after compaction
+    """People in every `where`, with the engine's dtypes (so the kernels compiled are the engine's)."""
+    where = rng.choice([AT_NODE, ON_EDGE, EXITED, DEAD], size=n, p=[0.6, 0.3, 0.05, 0.05])
+    people = {
+        "uid": np.arange(1000, 1000 + n),  # keys differ from rows, as after compaction
         "where": where,
-        "node": rng.integers(0, node_count, n).astype(np.int32),
-        "edge": edge,
-        "move_timer": rng.integers(1, 4, n).astype(np.int16),
-        "state": rng.integers(0, len(disease.names) - 1, n).astype(np.int8),
-        "state_timer": rng.integers(1, 4, n).astype(np.int32),
-        "protection": rng.choice([0.0, 0.5], size=n).astype(np.float32),
-        "group": groups,
-        "hold_timer": np.where(rng.random(n) < 0.2, rng.integers(1, 3, n), 0).astype(np.int16),
-        "flags": rng.integers(0, 16, n).astype(np.uint8),
-        "arrival_day": np.zeros(n, dtype=np.int16),
-        "state_day": np.zeros(n, dtype=np.int16),
+        "node": rng.integers(0, node_count, n),
+        "edge": np.where(where == ON_EDGE, rng.integers(0, edge_count, n), -1),
+        "move_timer": rng.integers(1, 4, n),
+        "state": rng.integers(0, len(disease.names) - 1, n),
+        "state_timer": rng.integers(1, 4, n),
+        "protection": rng.integers(0, len(PROTECTION_VALUES), n),
+        "group": np.repeat(np.arange(len(group_sizes)), group_sizes),
+        "hold_timer": np.where(rng.random(n) < 0.2, rng.integers(1, 3, n), 0),
+        "flags": rng.integers(0, 16, n),
+        "arrival_day": np.zeros(n),
+        "state_day": np.zeros(n),
     }
+    return {name: values.astype(PERSON_DTYPES[name]) for name, values in people.items()}
 
 
 def group_table(sizes):
@@ -140,10 +143,19 @@ def test_progress_agrees(deadly_disease, seed):
             assert counts[node, kernels.STATE_FIRST + s] == np.sum(here & in_system & (expected["state"] == s))
 
 
+def sizes_for(case, rng):
+    """Travel group sizes: small mixed groups; or groups straddling the first parallel chunk
+    boundary (a group whose rows two threads visit), among singletons."""
+    if case == "small groups":
+        return rng.integers(1, 5, 80)
+    return np.concatenate((np.ones(kernels.CHUNK - 2, dtype=np.int64), [4], rng.integers(1, 4, 60)))
+
+
+@pytest.mark.parametrize("case", ["small groups", "across a chunk boundary"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_infect_agrees(disease, seed):
+def test_infect_agrees(disease, seed, case):
     rng = np.random.default_rng(seed)
-    sizes = rng.integers(1, 5, 80)
+    sizes = sizes_for(case, rng)
     n = int(sizes.sum())
     p = random_people(rng, n, 3, 2, disease, sizes)
     firsts, group_sizes = group_table(sizes)
@@ -153,13 +165,13 @@ def test_infect_agrees(disease, seed):
     infection_key, latent_key = day_key(seed, Stream.INFECTION, 2), day_key(seed, Stream.LATENT, 2)
     kept = np.array([1.0, 0.1, 0.3, 0.03])
     expected = copy(p)
-    new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, kept, site_rate, host_rate, host_share,
-                           0.3, infection_key, latent_key, day=2)
+    new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, PROTECTION_VALUES, kept, site_rate,
+                           host_rate, host_share, 0.3, infection_key, latent_key, day=2)
     tally = np.zeros((THREADS, 3, 20), dtype=np.int64)
     exposed = disease.exposed
-    kernels.infect(len(sizes), firsts, group_sizes, p["uid"], p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
-                   p["state_day"], p["flags"], 2, p["protection"], disease.infectiousness, kept, site_rate, host_rate, host_share, 0.3, disease.beta,
-                   exposed, disease.duration_table[exposed], disease.susceptible,
+    kernels.infect(n, p["uid"], p["group"], p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
+                   p["state_day"], p["flags"], 2, p["protection"], PROTECTION_VALUES, disease.infectiousness, kept, site_rate, host_rate, host_share, 0.3, disease.beta,
+                   exposed, disease.duration_table, disease.susceptible,
                    infection_key, latent_key, tally)
     assert new.sum() > 0, "the inputs should infect someone, or the comparison is empty"
     for name in ("state", "state_timer", "state_day"):
@@ -170,4 +182,4 @@ def test_infect_agrees(disease, seed):
 def test_sample_days_reads_the_quantile_slice():
     table = np.array([1, 2, 2, 5], dtype=np.int32)
     for u, days in [(0.0, 1), (0.249, 1), (0.25, 2), (0.7, 2), (0.75, 5), (0.999, 5)]:
-        assert kernels.sample_days(table, u) == days == reference.days_from(table, u)
+        assert kernels.sample_days(table[None, :], 0, u) == days == reference.days_from(table, u)

@@ -181,3 +181,24 @@ def test_mobile_team_testing_at_the_informal_site():
     result = run("policy=combined", "policy.mobile_teams.informal_sites.testing=borders",
                  "policy.mobile_teams.informal_sites.tests_per_day=30", "policy.screening.borders.timing=all_present")
     assert total(result, "screened", "roadside") > 0
+
+
+def test_protection_is_the_efficacy_of_the_last_dose_after_the_delay():
+    """A person's protection is one byte, a level of the run's ProtectionLevels: reading it back
+    gives exactly the efficacy of their last dose once `delay_days` have passed (the disease's for
+    people vaccinated at origin), and the previous protection before that."""
+    model = model_for("policy=vaccinate_at_entry", "policy.vaccination.at_entry.efficacy=[0.55,0.9]",
+                      "policy.vaccination.at_entry.delay_days=3", "policy.vaccination.at_entry.interval_days=2")
+    while model.running:
+        model.step()
+    people, last_day = model.people, model.day - 1
+    on_route = people.where[: people.count] == AT_NODE
+    doses, since = people.doses[: people.count], last_day - people.last_dose_day[: people.count].astype(np.int64)
+    protection = model.protection.values[people.protection[: people.count]]
+    at_origin = on_route & (doses > 0) & (people.last_dose_day[: people.count] < 0)
+    here_effective = on_route & (doses > 0) & ~at_origin & (since >= 3)
+    here_waiting = on_route & (doses == 1) & ~at_origin & (since < 3)
+    assert at_origin.any() and here_effective.any() and here_waiting.any() and (here_effective & (doses == 2)).any()
+    np.testing.assert_array_equal(protection[at_origin], np.float32(model.disease.vaccine_efficacy))
+    np.testing.assert_array_equal(protection[here_effective], np.float32([0.55, 0.9])[doses[here_effective] - 1])
+    np.testing.assert_array_equal(protection[here_waiting], 0.0)

@@ -135,7 +135,7 @@ class DailyPolicies:
                 cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), supply, keys, counts)
             add_outputs(tally, vaccination.OUTPUTS, counts)
             vaccination.protect(people.count, people.where, people.doses, people.last_dose_day, people.protection,
-                                day, cfg.delay_days, cfg.efficacy_by_dose(model.disease.vaccine_efficacy))
+                                day, cfg.delay_days, model.protection.level(cfg.efficacy_by_dose(model.disease.vaccine_efficacy)))
 
     def vaccination_offer(self, name: str, cfg, where: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Where a programme is offered today, and its supply there: its sites (while a campaign

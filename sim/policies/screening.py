@@ -18,7 +18,7 @@ from typing import Literal, Optional, Union
 import numba as nb
 import numpy as np
 
-from sim.fields import Count, Probability, Strict, integer
+from sim.fields import MAX_DAYS, Count, Probability, Strict, integer
 from sim.policies.sites import SiteSelector
 from sim.population import AT_NODE, ISOLATED, REFERRED, WAS_DETECTED
 from sim.rng import uniform_at
@@ -68,10 +68,10 @@ class ScreeningConfig(Strict):
     coverage: Probability = 1.0
     capacity_per_day: Count = 1_000_000
     on_positive: Literal["isolate", "hold", "refer", "none"] = "isolate"
-    isolation_days: integer(ge=1) = 10
+    isolation_days: integer(ge=1, le=MAX_DAYS) = 10
     isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
     when_full: Literal["hold", "release"] = "hold"
-    hold_days: integer(ge=1) = 3
+    hold_days: integer(ge=1, le=MAX_DAYS) = 3
 
     def sensitivity_by_state(self, state_names: tuple[str, ...]) -> np.ndarray:
         given = self.sensitivity if self.sensitivity is not None else METHODS[self.method].sensitivity

@@ -13,13 +13,15 @@ protection; tally doses, completed schedules. Draws: acceptance per person and d
 refusal is the person's, not the day's).
 """
 
-from typing import Literal, Optional
+from dataclasses import dataclass
+from typing import Iterable, Literal, Optional
 
 import numba as nb
 import numpy as np
 from pydantic import model_validator
 
-from sim.fields import AGE_GROUPS, Count, Probability, Strict, integer
+from sim.errors import ConfigError, Problem
+from sim.fields import AGE_GROUPS, Count, Days, Probability, Strict, integer
 from sim.policies.sites import SiteSelector
 from sim.population import AT_NODE, ON_EDGE
 from sim.rng import uniform_at
@@ -33,6 +35,32 @@ DOSES, COMPLETED_SCHEDULES = range(len(OUTPUTS))
 
 
 
+@dataclass(frozen=True)
+class ProtectionLevels:
+    """The distinct vaccine protections of a run, in ascending order, so that a person's protection
+    is one byte: an index into `values` (0: none), and a higher index is more protection. A run has
+    only a handful: the disease's (people vaccinated at origin) and each programme's, by dose.
+    Values are float32, as the kernels read them."""
+
+    values: np.ndarray
+
+    @classmethod
+    def of_run(cls, disease_efficacy: float, programmes: Iterable["VaccinationConfig"]) -> "ProtectionLevels":
+        values = {0.0, float(disease_efficacy)}
+        for programme in programmes:
+            values.update(float(v) for v in programme.efficacy_by_dose(disease_efficacy))
+        levels = np.unique(np.array(sorted(values), dtype=np.float32))
+        if levels.shape[0] > 256:
+            raise ConfigError("config", [Problem("policy.vaccination", f"{levels.shape[0] - 1} distinct efficacies",
+                                                 "at most 255 across the disease and all programmes' doses")])
+        return cls(levels)
+
+    def level(self, protection) -> np.ndarray:
+        """The level index of each protection value (which must be one of the run's)."""
+        found = np.searchsorted(self.values, np.asarray(protection, dtype=np.float32))
+        return found.astype(np.uint8)
+
+
 class Reactive(Strict):
     threshold: integer(ge=1)
     window_days: integer(ge=1) = 7
@@ -43,9 +71,9 @@ class VaccinationConfig(Strict):
     where: SiteSelector
     eligible_ages: list[Literal[AGE_GROUPS]] = list(AGE_GROUPS)
     doses: integer(ge=1, le=5) = 2
-    interval_days: Count = 28
+    interval_days: Days = 28
     efficacy: Optional[list[Probability]] = None  # after each dose; None: the disease's, built up linearly
-    delay_days: Count = 14
+    delay_days: Days = 14
     uptake: Probability = 0.8
     hesitancy: dict[str, Probability] = {}  # extra refusal by origin code
     supply_per_day: Count = 1_000_000  # doses per site per day
@@ -91,10 +119,11 @@ def vaccinate(count, uid, where, node, age_group, origin, doses, last_dose_day, 
 
 
 @nb.njit(cache=True, parallel=True)
-def protect(count, where, doses, last_dose_day, protection, day, delay, efficacy):
-    """Protection from a dose starts `delay` days after it (never lowering what a person has)."""
+def protect(count, where, doses, last_dose_day, protection, day, delay, level_by_dose):
+    """Protection from a dose starts `delay` days after it (never lowering what a person has).
+    `level_by_dose`: the ProtectionLevels index of each dose's efficacy."""
     for i in nb.prange(count):
         if (where[i] == AT_NODE or where[i] == ON_EDGE) and doses[i] > 0 and day - last_dose_day[i] == delay:
-            gained = efficacy[min(doses[i], efficacy.shape[0]) - 1]
+            gained = level_by_dose[min(doses[i], level_by_dose.shape[0]) - 1]
             if gained > protection[i]:
                 protection[i] = gained
