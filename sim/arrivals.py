@@ -19,7 +19,7 @@ from sim.errors import ConfigError, Problem
 from sim.kernels import ARRIVALS, ENTRIES, IMPORTED, draw_days
 from sim.population import AT_NODE, Population
 from sim.policies.vaccination import PRIOR_DOSES
-from sim.rng import Stream, day_key, generator, uniforms
+from sim.rng import Stream, categories, day_key, generator, uniforms
 from sim.routes import Routes
 from sim.schema import AGE_GROUPS
 
@@ -166,9 +166,9 @@ class Arrivals:
         people.protection[rows] = 0
 
     def _age_groups(self, uids, origins) -> np.ndarray:
-        u = uniforms(day_key(self.seed, Stream.AGE, 0), uids.astype(np.int64))
-        cumulative = self.traits.age_cumulative[origins]
-        return (u[:, None] >= cumulative).sum(axis=1).clip(0, len(AGE_GROUPS) - 1).astype(np.int8)
+        drawn = categories(day_key(self.seed, Stream.AGE, 0), uids.astype(np.int64), self.traits.age_cumulative,
+                           np.asarray(origins, dtype=np.int64))
+        return drawn.clip(0, len(AGE_GROUPS) - 1).astype(np.int8)  # a share sum rounded below 1
 
     def _draw_traits(self, people: Population, rows, origins, day: int) -> np.ndarray:
         """Age, vaccine protection, past immunity and infection on arrival; returns who is infected."""
@@ -184,8 +184,8 @@ class Arrivals:
         people.doses[rows[vaccinated]] = PRIOR_DOSES
         people.last_dose_day[rows[vaccinated]] = LONG_AGO
         people.state[rows[immune]] = self.disease.recovered
-        u = uniforms(day_key(self.seed, Stream.IMPORTED, 0), uids)
-        states = (u[:, None] >= self.traits.infected_cumulative[origins]).sum(axis=1)
+        states = categories(day_key(self.seed, Stream.IMPORTED, 0), uids, self.traits.infected_cumulative,
+                            np.asarray(origins, dtype=np.int64))
         infected = ~immune & (states < len(self.disease.names))
         self._infect(people, rows[infected], states[infected], day)
         return infected

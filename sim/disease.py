@@ -16,6 +16,7 @@ infectious), with the expectation taken over the compiled, discretised durations
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -39,16 +40,24 @@ def erlang_cdf(x: np.ndarray, mean: float, shape: int) -> np.ndarray:
 def duration_table(stage: Stage) -> np.ndarray:
     """Whole-day durations at the midpoints of QUANTILES equal slices of probability: Erlang(mean,
     shape) rounded to whole days, at least one day (the model's time step) and at most MAX_DAYS
-    (longer ends after any run; people's timers are int16). A draw picks one entry
-    with a uniform, so sampling is one lookup, and the mean of the table is the exact mean of what
-    the kernels draw (used to calibrate beta)."""
+    (longer ends after any run; people's timers are int16). A draw picks one entry with a
+    uniform, so sampling is one lookup, and the mean of the table is the exact mean of what the
+    kernels draw (used to calibrate beta). Read-only: tables are shared between equal stages (a
+    route's nodes mostly share a few dwell distributions)."""
+    return _duration_table(float(stage.mean), int(stage.shape))
+
+
+@lru_cache(maxsize=1024)
+def _duration_table(mean: float, shape: int) -> np.ndarray:
     probability = (np.arange(QUANTILES) + 0.5) / QUANTILES
-    low, high = np.zeros(QUANTILES), np.full(QUANTILES, stage.mean * (10.0 + 50.0 / stage.shape))
+    low, high = np.zeros(QUANTILES), np.full(QUANTILES, mean * (10.0 + 50.0 / shape))
     for _ in range(80):  # bisection of the continuous quantile
         middle = (low + high) / 2
-        below = erlang_cdf(middle, stage.mean, stage.shape) < probability
+        below = erlang_cdf(middle, mean, shape) < probability
         low, high = np.where(below, middle, low), np.where(below, high, middle)
-    return np.clip(np.rint((low + high) / 2), 1, MAX_DAYS).astype(np.int32)
+    table = np.clip(np.rint((low + high) / 2), 1, MAX_DAYS).astype(np.int32)
+    table.flags.writeable = False
+    return table
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
                         to_care = True
             total = 0.0
             for e in range(out_start[here], out_start[here + 1]):
-                if edge_open[e] and (is_care[edge_target[e]] or not to_care):
+                if edge_open[e] and (not to_care or is_care[edge_target[e]]):
                     total += edge_weight[e]
             if total <= 0.0:
                 move_timer[i] = 1
@@ -120,7 +120,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
             pick = uniform_at(route_key, group[i]) * total
             chosen = -1
             for e in range(out_start[here], out_start[here + 1]):
-                if edge_open[e] and (is_care[edge_target[e]] or not to_care):
+                if edge_open[e] and (not to_care or is_care[edge_target[e]]):
                     chosen = e
                     pick -= edge_weight[e]
                     if pick < 0.0:

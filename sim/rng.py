@@ -85,6 +85,21 @@ def uniforms(key, people):
     return out
 
 
+@nb.njit(cache=True)
+def categories(key, people, cumulative, rows):
+    """A category per person: how many entries of `cumulative[rows[k]]` (a row of cumulative
+    shares) are at or below the person's uniform. len(row) means past the last share."""
+    out = np.empty(people.shape[0], dtype=np.int64)
+    for k in range(people.shape[0]):
+        u = uniform_at(key, people[k])
+        row = rows[k]
+        category = 0
+        while category < cumulative.shape[1] and u >= cumulative[row, category]:
+            category += 1
+        out[k] = category
+    return out
+
+
 def generator(seed: int, stream: Stream, day: int) -> np.random.Generator:
     """A numpy Generator for per-node or per-day draws (binomials, Poisson), keyed like the rest.
 
