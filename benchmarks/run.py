@@ -4,7 +4,7 @@
     python benchmarks/run.py --sizes 1e5,1e6,1e7      # ten million people too (about 0.5 GB, minutes)
     python benchmarks/run.py --compare starsim --profile --out my_results.json
 
-1. The workload W(N, K, D) (benchmarks/workload.py), each size --repeat times in fresh processes,
+1. The workload W(N, K, D) (benchmarks/workload.py), policies off and on, each size --repeat times in fresh processes,
    the fastest kept (a noisy machine only ever slows a run down): agent-days per second, seconds
    per simulated day, memory per person, set-up time per million people; and the time to a first
    result, W(1e5, 50, 10) in a fresh process with an empty numba cache, then again with the cache
@@ -102,20 +102,23 @@ def run_worker(arguments: list[str], env: dict | None = None) -> tuple[dict, flo
 
 
 def measure_sizes(sizes: list[int], nodes: int, days: int, seed: int, repeat: int) -> list[dict]:
-    """W(N, nodes, days) for each N, `repeat` times, each in a fresh process (so its peak RSS is
-    its own); keeps the fastest run (others' load only ever slows a run down) and every rate."""
+    """W(N, nodes, days) for each N, with policies off and on, `repeat` times each, in fresh
+    processes (so each peak RSS is its own); keeps the fastest run (others' load only ever slows
+    a run down) and every rate."""
     results = []
     for people in sizes:
-        arguments = ["--people", str(people), "--nodes", str(nodes), "--days", str(days), "--seed", str(seed),
-                     "--tracemalloc"]
-        runs = [run_worker(arguments)[0] for _ in range(repeat)]
-        result = max(runs, key=lambda run: run["agent_days_per_second"])
-        result["agent_days_per_second_all_runs"] = [run["agent_days_per_second"] for run in runs]
-        result["setup_seconds_per_million"] = result["setup_seconds"] / (people / 1e6)
-        results.append(result)
-        print_sizes([result], header=len(results) == 1)
-    if len(results) > 1:
-        print_marginal_memory(results[-2], results[-1])
+        for policies in ("off", "on"):
+            arguments = ["--people", str(people), "--nodes", str(nodes), "--days", str(days), "--seed", str(seed),
+                         "--policies", policies, *(["--tracemalloc"] if policies == "off" else [])]
+            runs = [run_worker(arguments)[0] for _ in range(repeat)]
+            result = max(runs, key=lambda run: run["agent_days_per_second"])
+            result["agent_days_per_second_all_runs"] = [run["agent_days_per_second"] for run in runs]
+            result["setup_seconds_per_million"] = result["setup_seconds"] / (people / 1e6)
+            results.append(result)
+            print_sizes([result], header=len(results) == 1)
+    off = [result for result in results if result["policies"] == "off"]
+    if len(off) > 1:
+        print_marginal_memory(off[-2], off[-1])
     return results
 
 
@@ -231,15 +234,16 @@ def print_table(headers: list[str], rows: list[list[str]], header: bool = True) 
 def print_sizes(results: list[dict], header: bool = True) -> None:
     if header:
         print("\nW(N, K, D): N people over K reception centres (ring + chords), daily SEIR r0 2.5, "
-              "~5%/day move, no arrivals; each run in a fresh process, the fastest of the runs shown")
+              "~5%/day move, no arrivals; each run in a fresh process, the fastest of the runs shown; "
+              "policies on: the combined bundle at every centre (workload.POLICIES_ON)")
     print_table(
-        ["N", "K", "days", "agent-days/s", "all runs M/s", "ms/day", "set-up s", "set-up s/1e6", "B/pers model",
+        ["N", "K", "days", "policies", "agent-days/s", "all runs M/s", "ms/day", "set-up s", "set-up s/1e6", "B/pers model",
          "B/pers arrays", "B/pers traced", "B/pers RSS", "ever infected"],
-        [[number(r["people"]), number(r["nodes"]), number(r["days"]), f"{r['agent_days_per_second'] / 1e6:,.1f} M",
+        [[number(r["people"]), number(r["nodes"]), number(r["days"]), r["policies"], f"{r['agent_days_per_second'] / 1e6:,.1f} M",
           "-".join(f"{rate / 1e6:.0f}" for rate in sorted(r["agent_days_per_second_all_runs"])),
           number(r["seconds_per_day"] * 1e3), number(r["setup_seconds"]), number(r["setup_seconds_per_million"]),
           number(r["bytes_per_person_model"], 1), number(r["bytes_per_person_allocated"], 1),
-          number(r["traced_peak_bytes_per_person"], 1), number(r["peak_rss_growth_bytes_per_person"], 1),
+          number(r.get("traced_peak_bytes_per_person"), 1), number(r["peak_rss_growth_bytes_per_person"], 1),
           f"{r['ever_infected_share']:.1%}"] for r in results],
         header)
 

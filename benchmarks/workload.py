@@ -7,7 +7,7 @@ ring plus a few seeded random chords), D days of a daily SEIR (r0 2.5, latent 3 
 Run as a script, this is the worker `run.py` starts in a fresh process per measurement, so that
 peak memory and numba compilation are measured alone; it prints one JSON object:
 
-    python benchmarks/workload.py --people 1000000 --nodes 50 --days 365 [--cold] [--tracemalloc]
+    python benchmarks/workload.py --people 1000000 --nodes 50 --days 365 [--policies on] [--cold] [--tracemalloc]
 """
 
 import argparse
@@ -45,6 +45,19 @@ DISEASE_OVERRIDES = (
     "transmission.group_contact_share=0", "transmission.host_contact_share=0",
     "transmission.crowding_exponent=0",
     "policy=baseline", "policy.care.on_site_kinds=[]",
+)
+
+
+# W with its policies switched on: the `combined` bundle with every programme placed at the
+# reception centres (W has no other kind of site) and care offered there, so each policy kernel
+# runs every day: screening on arrival and before departure with isolation and holds,
+# vaccination with two doses, care seeking with lowered barriers, a mobile team.
+POLICIES_ON = (
+    "policy=combined",
+    "policy.vaccination.at_entry.where.kinds=[reception_centre]",
+    "policy.screening.borders.where.kinds=[reception_centre]",
+    "policy.mobile_teams.informal_sites.where.kinds=[reception_centre]",
+    "policy.care.on_site_kinds=[reception_centre]",
 )
 
 
@@ -111,10 +124,10 @@ def synthetic_scenario(people: int, nodes: int, seed: int) -> dict:
     }
 
 
-def workload_config(days: int, seed: int):
-    """The validated run configuration of W for `days` days."""
+def workload_config(days: int, seed: int, policies: bool = False):
+    """The validated run configuration of W for `days` days, with policies off or on."""
     return run_config(compose(["progress=false", "compare_to_baseline=false", f"days={days}", f"seed={seed}",
-                               *DISEASE_OVERRIDES]))
+                               *DISEASE_OVERRIDES, *(POLICIES_ON if policies else ())]))
 
 
 def build(people: int, nodes: int, config, seed: int) -> RouteModel:
@@ -128,14 +141,14 @@ def allocated_bytes(population) -> int:
     return sum(value.nbytes for value in vars(population).values() if isinstance(value, np.ndarray))
 
 
-def run(people: int, nodes: int, days: int, seed: int) -> dict:
+def run(people: int, nodes: int, days: int, seed: int, policies: bool = False) -> dict:
     """Build and run W(people, nodes, days); time the set-up and each simulated day.
 
     Set-up is graph + model construction + day 0: the engine places the initial people inside the
     first step, so day 0 counts as set-up, and rates are over days 1 .. D-1. The configuration
     (Hydra composition, a constant half second or so) is composed before the clock starts.
     """
-    config = workload_config(days, seed)
+    config = workload_config(days, seed, policies)
     started = time.perf_counter()
     model = build(people, nodes, config, seed)
     built = time.perf_counter()
@@ -150,7 +163,7 @@ def run(people: int, nodes: int, days: int, seed: int) -> dict:
     stay = model.routes.dwell_table[0].mean()
     susceptible_at_end = int(model.recorder.metric("migrants", "susceptible")[-1].sum())
     return {
-        "people": people, "nodes": nodes, "days": days, "seed": seed,
+        "people": people, "nodes": nodes, "days": days, "seed": seed, "policies": "on" if policies else "off",
         "construct_seconds": built - started,
         "day0_seconds": placed - built,
         "setup_seconds": placed - started,
@@ -193,10 +206,10 @@ def worker(args: argparse.Namespace) -> dict:
     """One measurement in this fresh process. Cold: no warm-up, the time to the first result is
     the caller's wall clock. Otherwise: warm up, then time W and the growth of the peak RSS."""
     if args.cold:
-        return run(args.people, args.nodes, args.days, args.seed)
-    run(WARM_UP["people"], args.nodes, WARM_UP["days"], args.seed)
+        return run(args.people, args.nodes, args.days, args.seed, args.policies == "on")
+    run(WARM_UP["people"], args.nodes, WARM_UP["days"], args.seed, args.policies == "on")
     rss_before = max_rss_bytes()
-    result = run(args.people, args.nodes, args.days, args.seed)
+    result = run(args.people, args.nodes, args.days, args.seed, args.policies == "on")
     result["peak_rss_growth_bytes_per_person"] = (max_rss_bytes() - rss_before) / args.people
     if args.tracemalloc:
         result["traced_peak_bytes_per_person"] = traced_peak_bytes(args.people, args.nodes, args.days, args.seed) / args.people
@@ -209,6 +222,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--nodes", type=int, default=50)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--policies", choices=["off", "on"], default="off", help="W as defined, or with POLICIES_ON")
     parser.add_argument("--cold", action="store_true", help="no warm-up: measure the first start")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace the numpy peak of a second set-up")
     return parser.parse_args(argv)

@@ -42,6 +42,19 @@ CHUNK = 8192  # people per parallel task in counting kernels: one thread-id look
 
 
 @nb.njit(cache=True)
+def gathered(rows, found):
+    """The rows a chunked parallel selection chose, in person order: chunk c wrote its first
+    `found[c]` choices at rows[c * CHUNK:]. Work in proportion to the rows chosen, so a policy that
+    picks a few people a day out of millions does not pay for a pass that builds an index."""
+    out = np.empty(found.sum(), dtype=np.int64)
+    k = 0
+    for chunk in range(found.shape[0]):
+        out[k: k + found[chunk]] = rows[chunk * CHUNK: chunk * CHUNK + found[chunk]]
+        k += found[chunk]
+    return out
+
+
+@nb.njit(cache=True)
 def sample_days(tables, row, u):
     """Whole days from row `row` of quantile tables (sim.disease.duration_table) and a uniform in
     [0, 1). Indexes the 2-d table directly: taking a row as a view inside a parallel loop would
@@ -224,9 +237,13 @@ def infect(count, uid, group, where, node, edge, state, state_timer, state_day, 
     which people are visited, and which thread visits them, changes nothing).
     Writes: state, state_timer, state_day of the newly infected; tally NEW_INFECTIONS at their node.
     """
-    alone = np.empty(site_rate.shape[0])  # the probability for an unvaccinated person without partners,
-    for n in range(site_rate.shape[0]):  # with the very operations of the general case below
-        alone[n] = 1.0 - np.exp(-((1.0 - 0.0 - host_share[n]) * site_rate[n] + host_share[n] * host_rate[n]) * (1.0 - 0.0))
+    # The probability for a person without partners at a node, by protection level, with the very
+    # operations of the general case below: one lookup instead of an exponential per person.
+    alone = np.empty((protection_values.shape[0], site_rate.shape[0]))
+    for level in range(protection_values.shape[0]):
+        for n in range(site_rate.shape[0]):
+            rate = (1.0 - 0.0 - host_share[n]) * site_rate[n] + host_share[n] * host_rate[n]
+            alone[level, n] = 1.0 - np.exp(-rate * (1.0 - protection_values[level]))
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
         for a in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
@@ -241,8 +258,8 @@ def infect(count, uid, group, where, node, edge, state, state_timer, state_day, 
                 first -= 1
             while last < count and group[last] == group[a]:
                 last += 1
-            if last - first == 1 and status == AT_NODE and protection[a] == 0:
-                if alone[here] > 0.0 and uniform_at(infection_key, uid[a]) < alone[here]:
+            if last - first == 1 and status == AT_NODE:
+                if alone[protection[a], here] > 0.0 and uniform_at(infection_key, uid[a]) < alone[protection[a], here]:
                     state[a] = exposed_state
                     state_day[a] = day
                     state_timer[a] = sample_days(duration_table, exposed_state, uniform_at(latent_key, uid[a]))

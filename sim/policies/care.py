@@ -21,6 +21,7 @@ import numba as nb
 import numpy as np
 
 from sim.fields import NODE_KINDS, Count, Positive, Probability, Strict
+from sim.kernels import CHUNK
 from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
 from sim.rng import uniform_at
 
@@ -94,15 +95,20 @@ class CareConfig(Strict):
 
 
 @nb.njit(cache=True, parallel=True)
-def seekers(count, uid, where, node, state, flags, barriers, symptomatic, seek_probability, capacity, seek_key):
+def seekers(rows, count, uid, where, node, state, flags, barriers, symptomatic, seek_probability, capacity, seek_key):
     """In parallel: who seeks care today at a site that offers it (symptomatic, not in care yet,
-    and their barriers let them go today). Returns their rows, in order."""
-    seeking = np.zeros(count, dtype=np.bool_)
-    for i in nb.prange(count):
-        if (where[i] == AT_NODE and symptomatic[state[i]] and not flags[i] & IN_CARE and capacity[node[i]] > 0
-                and uniform_at(seek_key, uid[i]) < seek_probability[barriers[i]]):
-            seeking[i] = True
-    return np.flatnonzero(seeking)
+    and their barriers let them go today). Writes their rows per chunk into `rows`; returns how
+    many per chunk (sim.kernels.gathered)."""
+    found = np.zeros((count + CHUNK - 1) // CHUNK, dtype=np.int64)
+    for chunk in nb.prange(found.shape[0]):
+        n = 0
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            if (where[i] == AT_NODE and symptomatic[state[i]] and not flags[i] & IN_CARE and capacity[node[i]] > 0
+                    and uniform_at(seek_key, uid[i]) < seek_probability[barriers[i]]):
+                rows[chunk * CHUNK + n] = i
+                n += 1
+        found[chunk] = n
+    return found
 
 
 @nb.njit(cache=True)

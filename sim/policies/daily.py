@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.kernels import COLUMN
+from sim.kernels import COLUMN, gathered
 from sim.policies import care, screening, vaccination
 from sim.policies.mobile_teams import MobileTeam
-from sim.population import ISOLATED
 from sim.rng import Stream, day_key, program_stream, uniforms
 from sim.schema import AGE_GROUPS, NODE_KINDS, PolicyConfig
 
@@ -70,6 +69,7 @@ class DailyPolicies:
         self.kept = np.array([1.0, 1.0 - iso, 1.0 - treated, (1.0 - iso) * (1.0 - treated)])
         self.barrier_prevalence = config.care.prevalence(model.arrivals.traits.codes)
         self.daily_cost = np.zeros((model.config.days, routes.node_count))  # tests and team days as they happen
+        self.scratch = np.empty(0, dtype=np.int32)  # rows chosen by the selection kernels (see selected)
         for site in model.sites:
             site.campaign_until = {name: -1 for name, (_, cfg, _) in self.vaccination.items() if cfg.reactive}
 
@@ -104,22 +104,22 @@ class DailyPolicies:
         if any(self.vaccination[name][1].reactive for name in self.vaccination):
             self.update_campaigns(day)
         if self.screening:
-            isolated_here = np.bincount(people.node[: people.count][(people.flags[: people.count] & ISOLATED) > 0],
-                                        minlength=model.routes.node_count)
+            isolated_here = screening.isolated_at(people.count, people.where, people.node, people.flags,
+                                                  model.routes.node_count)
         for index, name, cfg, where in self.screening:
             offered, capacity = self.team_offer(name, "testing", "tests_per_day", where, cfg.capacity_per_day)
             places = self.isolation_places if cfg.isolation_places is None else np.full_like(self.isolation_places, cfg.isolation_places)
             free = np.maximum(places - isolated_here, 0).astype(np.int64)
             counts = output_counts(screening, model.routes.node_count)
+            rows = self.selected(
+                screening.due, people.count, people.uid, people.where, people.node, people.hold_timer, people.arrival_day,
+                people.move_timer, day, offered, screening.TIMING[cfg.timing], cfg.coverage,
+                day_key(seed, program_stream(Stream.SCREEN_COVERAGE, index), day))
             screening.screen(
-                people.count, people.uid, people.where, people.node, people.state, people.flags, people.hold_timer,
-                people.arrival_day, people.move_timer, day, offered, screening.TIMING[cfg.timing],
-                cfg.sensitivity_by_state(model.disease.names), self.uninfected, cfg.false_positive_rate,
-                cfg.coverage, capacity, free,
+                rows, people.uid, people.node, people.state, people.flags, people.hold_timer, people.move_timer,
+                cfg.sensitivity_by_state(model.disease.names), self.uninfected, cfg.false_positive_rate, capacity, free,
                 screening.ACTION[cfg.on_positive], cfg.isolation_days, cfg.when_full == "hold", cfg.hold_days,
-                self.refers_to_care,
-                day_key(seed, program_stream(Stream.SCREEN_COVERAGE, index), day),
-                day_key(seed, program_stream(Stream.SCREEN_TEST, index), day), counts)
+                self.refers_to_care, day_key(seed, program_stream(Stream.SCREEN_TEST, index), day), counts)
             add_outputs(tally, screening.OUTPUTS, counts)
             isolated_here += np.maximum(places - isolated_here, 0) - free
             tests = counts[:, screening.SCREENED]
@@ -129,13 +129,22 @@ class DailyPolicies:
             offered, supply = self.vaccination_offer(name, cfg, where, day)
             counts = output_counts(vaccination, model.routes.node_count)
             keys = np.array([day_key(seed, program_stream(Stream.VACCINE_ACCEPT, index), dose) for dose in range(cfg.doses)], dtype=np.uint64)
-            vaccination.vaccinate(
-                people.count, people.uid, people.where, people.node, people.age_group, people.origin, people.doses,
+            rows = self.selected(
+                vaccination.willing, people.count, people.uid, people.where, people.node, people.age_group, people.origin, people.doses,
                 people.last_dose_day, day, offered, np.isin(AGE_GROUPS, cfg.eligible_ages),
-                cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), supply, keys, counts)
+                cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), keys)
+            vaccination.vaccinate(rows, people.node, people.doses, people.last_dose_day, day, cfg.doses, supply, counts)
             add_outputs(tally, vaccination.OUTPUTS, counts)
             vaccination.protect(people.count, people.where, people.doses, people.last_dose_day, people.protection,
                                 day, cfg.delay_days, model.protection.level(cfg.efficacy_by_dose(model.disease.vaccine_efficacy)))
+
+    def selected(self, selection, *arguments) -> np.ndarray:
+        """The rows a chunked parallel selection kernel chooses today, in person order; its rows
+        are written into a scratch array kept between days (sim.kernels.gathered)."""
+        people = self.model.people
+        if self.scratch.shape[0] < people.count:
+            self.scratch = np.empty(people.capacity, dtype=np.int32)
+        return gathered(self.scratch, selection(self.scratch, *arguments))
 
     def vaccination_offer(self, name: str, cfg, where: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Where a programme is offered today, and its supply there: its sites (while a campaign
@@ -183,7 +192,7 @@ class DailyPolicies:
         if not capacity.any():  # no site offers care today: nobody can be seen, and no draw is used
             return
         counts = output_counts(care, self.model.routes.node_count)
-        rows = care.seekers(people.count, people.uid, people.where, people.node, people.state, people.flags,
+        rows = self.selected(care.seekers, people.count, people.uid, people.where, people.node, people.state, people.flags,
                             people.barriers, self.symptomatic, self.seek_probability, capacity,
                             day_key(seed, Stream.CARE_SEEK, day))
         care.seek_care(rows, people.uid, people.node, people.state_day, people.flags, day, capacity,

@@ -19,6 +19,7 @@ import numba as nb
 import numpy as np
 
 from sim.fields import MAX_DAYS, Count, Probability, Strict, integer
+from sim.kernels import CHUNK
 from sim.policies.sites import SiteSelector
 from sim.population import AT_NODE, ISOLATED, REFERRED, WAS_DETECTED
 from sim.rng import uniform_at
@@ -90,23 +91,49 @@ ACTION = {"isolate": 0, "hold": 1, "none": 2, "refer": 3}
 DAYS_BEFORE_DEPARTURE = 2  # movement counts the timer down first: 2 means leaving in two days (48 h)
 
 
+@nb.njit(cache=True, parallel=True)
+def isolated_at(count, where, node, flags, node_count):
+    """People in isolation at each node now (isolation places taken)."""
+    chunks = (count + CHUNK - 1) // CHUNK
+    per_chunk = np.zeros((chunks, node_count), dtype=np.int64)
+    for chunk in nb.prange(chunks):
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            if where[i] == AT_NODE and flags[i] & ISOLATED:
+                per_chunk[chunk, node[i]] += 1
+    return per_chunk.sum(axis=0)
+
+
+@nb.njit(cache=True, parallel=True)
+def due(rows, count, uid, where, node, hold_timer, arrival_day, move_timer, day, offered, timing, coverage,
+        coverage_key):
+    """In parallel: who is due a test today if capacity lasts (present where the programme is
+    offered, not held, at the programme's moment of the stay, and reached by its coverage).
+    Writes their rows per chunk into `rows`; returns how many per chunk (sim.kernels.gathered)."""
+    found = np.zeros((count + CHUNK - 1) // CHUNK, dtype=np.int64)
+    for chunk in nb.prange(found.shape[0]):
+        n = 0
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            if where[i] != AT_NODE or not offered[node[i]] or hold_timer[i] > 0:
+                continue
+            if timing == 0 and arrival_day[i] != day:
+                continue
+            if timing == 1 and move_timer[i] != DAYS_BEFORE_DEPARTURE and not (move_timer[i] == 1 and arrival_day[i] == day):
+                continue  # two days before leaving, or on arrival for a one-day stay; timing 2 takes everyone
+            if uniform_at(coverage_key, uid[i]) < coverage:
+                rows[chunk * CHUNK + n] = i
+                n += 1
+        found[chunk] = n
+    return found
+
+
 @nb.njit(cache=True)
-def screen(count, uid, where, node, state, flags, hold_timer, arrival_day, move_timer, day,
-           offered, timing, sensitivity, uninfected, false_positive_rate, coverage, capacity,
-           isolation_free, action, isolation_days, when_full_holds, hold_days, refers_to_care,
-           coverage_key, test_key, out):
-    """Serial, in person order (arrival order), so capacity goes first come first served."""
+def screen(rows, uid, node, state, flags, hold_timer, move_timer, sensitivity, uninfected, false_positive_rate,
+           capacity, isolation_free, action, isolation_days, when_full_holds, hold_days, refers_to_care, test_key, out):
+    """Serial over today's due rows, in person order (arrival order), so capacity goes first come
+    first served."""
     used = np.zeros(capacity.shape[0], dtype=np.int64)
-    for i in range(count):
+    for i in rows:
         here = node[i]
-        if where[i] != AT_NODE or not offered[here] or hold_timer[i] > 0:
-            continue
-        if timing == 0 and arrival_day[i] != day:
-            continue
-        if timing == 1 and move_timer[i] != DAYS_BEFORE_DEPARTURE and not (move_timer[i] == 1 and arrival_day[i] == day):
-            continue  # two days before leaving, or on arrival for a one-day stay; timing 2 takes everyone
-        if uniform_at(coverage_key, uid[i]) >= coverage:
-            continue
         if used[here] >= capacity[here]:
             out[here, SCREENING_CAPACITY_REACHED] += 1
             continue

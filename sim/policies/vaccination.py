@@ -22,6 +22,7 @@ from pydantic import model_validator
 
 from sim.errors import ConfigError, Problem
 from sim.fields import AGE_GROUPS, Count, Days, Probability, Strict, integer
+from sim.kernels import CHUNK
 from sim.policies.sites import SiteSelector
 from sim.population import AT_NODE, ON_EDGE
 from sim.rng import uniform_at
@@ -94,27 +95,41 @@ class VaccinationConfig(Strict):
         return np.array([self.uptake * (1.0 - self.hesitancy.get(code, 0.0)) for code in origin_codes] or [self.uptake])
 
 
+@nb.njit(cache=True, parallel=True)
+def willing(rows, count, uid, where, node, age_group, origin, doses, last_dose_day, day, offered, eligible_age,
+            schedule_doses, interval, acceptance, accept_keys):
+    """In parallel: who takes a dose today if supply lasts (present where the programme is offered,
+    of an eligible age, the next dose due, and accepting it). Writes their rows per chunk into
+    `rows`; returns how many per chunk (sim.kernels.gathered)."""
+    found = np.zeros((count + CHUNK - 1) // CHUNK, dtype=np.int64)
+    for chunk in nb.prange(found.shape[0]):
+        n = 0
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            if where[i] != AT_NODE or not offered[node[i]] or not eligible_age[age_group[i]]:
+                continue
+            given = doses[i]
+            if given >= schedule_doses or (given > 0 and day - last_dose_day[i] < interval):
+                continue
+            if uniform_at(accept_keys[given], uid[i]) < acceptance[origin[i]]:
+                rows[chunk * CHUNK + n] = i
+                n += 1
+        found[chunk] = n
+    return found
+
+
 @nb.njit(cache=True)
-def vaccinate(count, uid, where, node, age_group, origin, doses, last_dose_day, day, offered, eligible_age,
-              schedule_doses, interval, acceptance, supply, accept_keys, out):
-    """Serial, in person order, so supply goes first come first served."""
+def vaccinate(rows, node, doses, last_dose_day, day, schedule_doses, supply, out):
+    """Serial over today's willing rows, in person order, so supply goes first come first served."""
     used = np.zeros(supply.shape[0], dtype=np.int64)
-    for i in range(count):
+    for i in rows:
         here = node[i]
-        if where[i] != AT_NODE or not offered[here] or not eligible_age[age_group[i]]:
-            continue
-        given = doses[i]
-        if given >= schedule_doses or (given > 0 and day - last_dose_day[i] < interval):
-            continue
-        if uniform_at(accept_keys[given], uid[i]) >= acceptance[origin[i]]:
-            continue
         if used[here] >= supply[here]:
             continue
         used[here] += 1
-        doses[i] = given + 1
+        doses[i] += 1
         last_dose_day[i] = day
         out[here, DOSES] += 1
-        if given + 1 == schedule_doses:
+        if doses[i] == schedule_doses:
             out[here, COMPLETED_SCHEDULES] += 1
 
 
