@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.disease import NaturalHistory
 from sim.errors import ConfigError, Problem
+from sim.fields import MAX_DAYS
 from sim.kernels import ARRIVALS, ENTRIES, IMPORTED, draw_days
 from sim.population import AT_NODE, Population
 from sim.policies.vaccination import PRIOR_DOSES
@@ -160,8 +161,7 @@ class Arrivals:
         people.edge[rows] = -1
         people.arrival_day[rows] = day
         people.state_day[rows] = day
-        # today's movement runs after arrivals and counts today down: one day more keeps the full stay
-        people.move_timer[rows] = timers + 1
+        people.leave_day[rows] = np.minimum(day + timers, MAX_DAYS)
         people.state[rows] = self.disease.susceptible
         people.protection[rows] = 0
 

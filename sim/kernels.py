@@ -11,6 +11,7 @@ The plain-Python readings of the same rules are in `tests/reference.py`; tests c
 import numba as nb
 import numpy as np
 
+from sim.fields import MAX_DAYS
 from sim.population import (
     AT_NODE, DEAD, EXITED, IN_CARE, ISOLATED, NOT_IN_CARE, NOT_ISOLATED, NOT_REFERRED, ON_EDGE, REFERRED,
 )
@@ -71,21 +72,30 @@ def draw_days(tables, rows, u):
     return out
 
 
+@nb.njit(cache=True)
+def day_after(day, days):
+    """The day `days` after `day`, at most MAX_DAYS (people's day stamps are int16; a run ends
+    before MAX_DAYS, so a later day never comes either way)."""
+    return min(day + days, MAX_DAYS)
+
+
 @nb.njit(cache=True, parallel=True)
-def move(count, where, node, edge, move_timer, group, state, infectious, hold_timer, flags, arrival_day, day,
+def move(count, where, node, edge, leave_day, group, state, infectious, hold_timer, flags, arrival_day, day,
          out_start, edge_target, edge_travel, edge_weight, edge_open, is_destination, is_care,
          dwell_table, route_key, dwell_key, tally):
     """Movement: people whose time at a node is over leave along an open outgoing edge (chosen by
     weight), travel for the edge's days and arrive; at a destination they leave the model. People
     referred for care choose only among open edges to clinics and hospitals, where there are any.
 
-    Reads: where, node, edge, move_timer, group, state, hold_timer; the route arrays and today's
-    open flags. Writes: where, node, edge, move_timer, hold_timer, flags (isolation ends),
+    Reads: where, node, edge, leave_day, group, state, hold_timer; the route arrays and today's
+    open flags. Writes: where, node, edge, leave_day, hold_timer, flags (isolation ends),
     arrival_day; tally ENTRIES at the node reached, EXITS, EXITS_INFECTIOUS at the exit node.
     One step: people held (isolated, or travel delayed by a policy) count their hold down and stay;
-    others' timers count down by a day; at zero, a destination lets the person out, another node
-    sends them on; with every way out closed they wait a day and try again. Route and dwell draws
-    are keyed by travel group, so a group stays together.
+    others move on the day their stay or journey ends (`leave_day`), or the first day after it that
+    they are not held: a destination lets the person out, another node sends them on; with every
+    way out closed they wait a day and try again. Nobody else's row is written, so the daily pass
+    over everyone only reads. A stay of T days begun on day d ends on day d + T. Route and dwell
+    draws are keyed by travel group, so a group stays together.
     """
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
@@ -97,18 +107,15 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
                 hold_timer[i] -= 1
                 if hold_timer[i] == 0:
                     flags[i] &= NOT_ISOLATED
-                if move_timer[i] > 1:
-                    move_timer[i] -= 1
                 continue
-            move_timer[i] -= 1
-            if move_timer[i] > 0:
+            if leave_day[i] > day:
                 continue
             here = node[i]
             if status == ON_EDGE:
                 where[i] = AT_NODE
                 edge[i] = -1
                 arrival_day[i] = day
-                move_timer[i] = sample_days(dwell_table, here, uniform_at(dwell_key, group[i]))
+                leave_day[i] = day_after(day, sample_days(dwell_table, here, uniform_at(dwell_key, group[i])))
                 tally[thread, here, ENTRIES] += 1
                 continue
             if is_destination[here]:
@@ -128,7 +135,7 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
                 if edge_open[e] and (not to_care or is_care[edge_target[e]]):
                     total += edge_weight[e]
             if total <= 0.0:
-                move_timer[i] = 1
+                leave_day[i] = day + 1
                 continue
             pick = uniform_at(route_key, group[i]) * total
             chosen = -1
@@ -142,12 +149,12 @@ def move(count, where, node, edge, move_timer, group, state, infectious, hold_ti
             node[i] = target
             if edge_travel[chosen] == 0:
                 arrival_day[i] = day
-                move_timer[i] = sample_days(dwell_table, target, uniform_at(dwell_key, group[i]))
+                leave_day[i] = day_after(day, sample_days(dwell_table, target, uniform_at(dwell_key, group[i])))
                 tally[thread, target, ENTRIES] += 1
             else:
                 where[i] = ON_EDGE
                 edge[i] = chosen
-                move_timer[i] = edge_travel[chosen]
+                leave_day[i] = day_after(day, edge_travel[chosen])
 
 
 @nb.njit(cache=True, parallel=True)

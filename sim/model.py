@@ -105,7 +105,7 @@ class RouteModel(mesa.Model):
         tally[:] = 0
         seed = self.config.seed
         infectious = self.disease.infectiousness > 0
-        kernels.move(people.count, people.where, people.node, people.edge, people.move_timer, people.group,
+        kernels.move(people.count, people.where, people.node, people.edge, people.leave_day, people.group,
                      people.state, infectious, people.hold_timer, people.flags, people.arrival_day, day, routes.out_start, routes.edge_target, routes.edge_travel,
                      routes.edge_weight, routes.open_on(day), routes.is_destination, routes.is_care, routes.dwell_table,
                      day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day), tally)
@@ -173,7 +173,7 @@ class RouteModel(mesa.Model):
             "node": self.routes.node_ids[p.node[i]],
             "edge": None if edge < 0 else (self.routes.node_ids[self.routes.edge_source[edge]],
                                            self.routes.node_ids[self.routes.edge_target[edge]]),
-            "days_left_here": int(p.move_timer[i]),
+            "leaves_on_day": int(p.leave_day[i]),
             "state": self.disease.names[p.state[i]],
             "days_left_in_state": int(p.state_timer[i]),
             "vaccine_protection": float(self.protection.values[p.protection[i]]),

@@ -25,7 +25,7 @@ PERSON_DTYPES = {
     "where": np.int8,
     "node": np.int16,  # current node; while travelling, the node the edge leads to
     "edge": np.int16,  # edge being travelled, -1 otherwise
-    "move_timer": np.int16,  # days left at the node or on the edge
+    "leave_day": np.int16,  # day the stay at the node, or the journey on the edge, ends
     "state": np.int8,  # natural-history state code
     "state_timer": np.int16,  # days left in that state (durations are stored up to MAX_DAYS)
     "protection": np.uint8,  # vaccine protection level (sim.policies.vaccination.ProtectionLevels)
@@ -54,7 +54,7 @@ class Population:
     where: np.ndarray
     node: np.ndarray
     edge: np.ndarray
-    move_timer: np.ndarray
+    leave_day: np.ndarray
     state: np.ndarray
     state_timer: np.ndarray
     protection: np.ndarray

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from sim.fields import MAX_DAYS
 from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
 
 ISOLATED, IN_CARE, REFERRED = 1, 2, 8
@@ -50,15 +51,13 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
             p["hold_timer"][i] -= 1
             if p["hold_timer"][i] == 0:
                 p["flags"][i] &= ~ISOLATED & 0xFF
-            p["move_timer"][i] = max(p["move_timer"][i] - 1, 1)
             continue
-        p["move_timer"][i] -= 1
-        if p["move_timer"][i] > 0:
+        if p["leave_day"][i] > day:  # the stay or the journey goes on
             continue
         here = p["node"][i]
-        dwell = lambda n: days_from(routes["dwell_table"][n], uniform(dwell_key, p["group"][i]))
+        dwell = lambda n: min(day + days_from(routes["dwell_table"][n], uniform(dwell_key, p["group"][i])), MAX_DAYS)
         if p["where"][i] == ON_EDGE:
-            p["where"][i], p["edge"][i], p["move_timer"][i] = AT_NODE, -1, dwell(here)
+            p["where"][i], p["edge"][i], p["leave_day"][i] = AT_NODE, -1, dwell(here)
             p["arrival_day"][i] = day
             entries[here] += 1
         elif routes["is_destination"][here]:
@@ -71,19 +70,19 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
                 p["flags"][i] &= ~REFERRED & 0xFF
                 to_care = [e for e in options if routes["is_care"][routes["edge_target"][e]]]
                 options = to_care or options
-            if not options:
-                p["move_timer"][i] = 1
+            if not options:  # every way out closed: try again tomorrow
+                p["leave_day"][i] = day + 1
                 continue
             weights = np.array([routes["edge_weight"][e] for e in options])
             target = uniform(route_key, p["group"][i]) * weights.sum()
             chosen = options[min(int(np.searchsorted(np.cumsum(weights), target, side="right")), len(options) - 1)]
             p["node"][i] = routes["edge_target"][chosen]
             if routes["edge_travel"][chosen] == 0:
-                p["move_timer"][i] = dwell(p["node"][i])
+                p["leave_day"][i] = dwell(p["node"][i])
                 p["arrival_day"][i] = day
                 entries[p["node"][i]] += 1
             else:
-                p["where"][i], p["edge"][i], p["move_timer"][i] = ON_EDGE, chosen, routes["edge_travel"][chosen]
+                p["where"][i], p["edge"][i], p["leave_day"][i] = ON_EDGE, chosen, min(day + routes["edge_travel"][chosen], MAX_DAYS)
     return entries, exits, exits_infectious
 
 

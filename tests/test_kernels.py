@@ -38,7 +38,7 @@ def random_people(rng, n, node_count, edge_count, disease, group_sizes):
         "where": where,
         "node": rng.integers(0, node_count, n),
         "edge": np.where(where == ON_EDGE, rng.integers(0, edge_count, n), -1),
-        "move_timer": rng.integers(1, 4, n),
+        "leave_day": rng.integers(2, 7, n),  # day 4 in the movement test: gone by, today, or to come
         "state": rng.integers(0, len(disease.names) - 1, n),
         "state_timer": rng.integers(1, 4, n),
         "protection": rng.integers(0, len(PROTECTION_VALUES), n),
@@ -90,10 +90,10 @@ def test_move_agrees(routes, disease, seed):
         "dwell_table", "is_destination", "is_care", "out_start", "edge_weight", "edge_target", "edge_travel")}}
     entries, exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious, day=4)
     tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
-    kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["move_timer"], p["group"], p["state"],
+    kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["leave_day"], p["group"], p["state"],
                  infectious, p["hold_timer"], p["flags"], p["arrival_day"], 4, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
                  edge_open, routes.is_destination, routes.is_care, routes.dwell_table, route_key, dwell_key, tally)
-    for name in ("where", "node", "edge", "move_timer", "hold_timer", "flags", "arrival_day"):
+    for name in ("where", "node", "edge", "leave_day", "hold_timer", "flags", "arrival_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.ENTRIES], entries)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS], exits)

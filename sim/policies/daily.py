@@ -113,10 +113,10 @@ class DailyPolicies:
             counts = output_counts(screening, model.routes.node_count)
             rows = self.selected(
                 screening.due, people.count, people.uid, people.where, people.node, people.hold_timer, people.arrival_day,
-                people.move_timer, day, offered, screening.TIMING[cfg.timing], cfg.coverage,
+                people.leave_day, day, offered, screening.TIMING[cfg.timing], cfg.coverage,
                 day_key(seed, program_stream(Stream.SCREEN_COVERAGE, index), day))
             screening.screen(
-                rows, people.uid, people.node, people.state, people.flags, people.hold_timer, people.move_timer,
+                rows, people.uid, people.node, people.state, people.flags, people.hold_timer, people.leave_day, day,
                 cfg.sensitivity_by_state(model.disease.names), self.uninfected, cfg.false_positive_rate, capacity, free,
                 screening.ACTION[cfg.on_positive], cfg.isolation_days, cfg.when_full == "hold", cfg.hold_days,
                 self.refers_to_care, day_key(seed, program_stream(Stream.SCREEN_TEST, index), day), counts)

@@ -7,8 +7,8 @@ within each site's daily capacity, first come first served; then acting on
 positives: isolation at the site while places last (`when_full`: hold the person without isolation,
 or release them), a hold on travel, or referral (they leave the next day for a clinic or hospital
 the site has an edge to; sites without one hold them instead).
-Reads: where, node, state, flags, hold_timer, arrival_day, move_timer. Writes: flags (ISOLATED,
-WAS_DETECTED, REFERRED), hold_timer, move_timer (referrals leave the next day); tally screened,
+Reads: where, node, state, flags, hold_timer, arrival_day, leave_day. Writes: flags (ISOLATED,
+WAS_DETECTED, REFERRED), hold_timer, leave_day (referrals leave the next day); tally screened,
 true/false positives, capacity reached, isolations, isolation full, held, referrals, detected. Draws: coverage and test result per person and day.
 """
 
@@ -88,7 +88,7 @@ class ScreeningConfig(Strict):
 
 TIMING = {"on_arrival": 0, "before_departure": 1, "all_present": 2}
 ACTION = {"isolate": 0, "hold": 1, "none": 2, "refer": 3}
-DAYS_BEFORE_DEPARTURE = 2  # movement counts the timer down first: 2 means leaving in two days (48 h)
+DAYS_BEFORE_DEPARTURE = 2  # screened on day leave_day - 2: two days (48 h) before leaving
 
 
 @nb.njit(cache=True, parallel=True)
@@ -104,7 +104,7 @@ def isolated_at(count, where, node, flags, node_count):
 
 
 @nb.njit(cache=True, parallel=True)
-def due(rows, count, uid, where, node, hold_timer, arrival_day, move_timer, day, offered, timing, coverage,
+def due(rows, count, uid, where, node, hold_timer, arrival_day, leave_day, day, offered, timing, coverage,
         coverage_key):
     """In parallel: who is due a test today if capacity lasts (present where the programme is
     offered, not held, at the programme's moment of the stay, and reached by its coverage).
@@ -117,7 +117,8 @@ def due(rows, count, uid, where, node, hold_timer, arrival_day, move_timer, day,
                 continue
             if timing == 0 and arrival_day[i] != day:
                 continue
-            if timing == 1 and move_timer[i] != DAYS_BEFORE_DEPARTURE and not (move_timer[i] == 1 and arrival_day[i] == day):
+            days_left = leave_day[i] - day
+            if timing == 1 and days_left != DAYS_BEFORE_DEPARTURE and not (days_left == 1 and arrival_day[i] == day):
                 continue  # two days before leaving, or on arrival for a one-day stay; timing 2 takes everyone
             if uniform_at(coverage_key, uid[i]) < coverage:
                 rows[chunk * CHUNK + n] = i
@@ -127,7 +128,7 @@ def due(rows, count, uid, where, node, hold_timer, arrival_day, move_timer, day,
 
 
 @nb.njit(cache=True)
-def screen(rows, uid, node, state, flags, hold_timer, move_timer, sensitivity, uninfected, false_positive_rate,
+def screen(rows, uid, node, state, flags, hold_timer, leave_day, day, sensitivity, uninfected, false_positive_rate,
            capacity, isolation_free, action, isolation_days, when_full_holds, hold_days, refers_to_care, test_key, out):
     """Serial over today's due rows, in person order (arrival order), so capacity goes first come
     first served."""
@@ -155,7 +156,7 @@ def screen(rows, uid, node, state, flags, hold_timer, move_timer, sensitivity, u
             continue
         if action == 3 and refers_to_care[here]:
             flags[i] |= REFERRED
-            move_timer[i] = 1
+            leave_day[i] = day + 1
             out[here, REFERRALS] += 1
         elif action == 0 and isolation_free[here] > 0:
             isolation_free[here] -= 1
