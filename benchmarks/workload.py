@@ -25,6 +25,7 @@ from sim.scenario import checked_graph
 
 WARM_UP = {"people": 2_000, "days": 3}  # a tiny run that loads (or compiles) every kernel W uses
 MEAN_STAY_DAYS = 20.0
+SINGLE_POOL_DWELL = {"mean": 3650, "shape": 50}  # K = 1: the shortest stay drawn is 2,115 days, past any run
 INFECTED_PER_THOUSAND = 1
 CHORDS_PER_NODE = 0.1  # a ring of K nodes gets K / 10 random chords (at least one from K = 4 on)
 EXIT = "exit"
@@ -80,14 +81,16 @@ def node(node_id: str, kind: str, index: int, nodes: int) -> dict:
     Dwell {mean: 20, shape: 1}: an exponential stay of mean 20 days, so about 1 / 20 = 5% of the
     people at a node leave each day. The model rounds stays to whole days with a minimum of one
     day (sim.disease.duration_table), so the mean stay drawn is slightly above 20 days (the
-    report gives the exact daily rate from the compiled table).
+    report gives the exact daily rate from the compiled table). With a single node (K = 1, the
+    pool matched to Starsim) there is nowhere to go: stays outlast the run, rather than ending
+    into a closed exit that everyone would retry daily.
     """
     angle = 2 * np.pi * index / max(nodes, 1)
     return {
         "id": node_id, "kind": kind, "name": node_id, "country": "AAA",
         "lat": round(float(40 + 5 * np.sin(angle)), 4), "lon": round(float(20 + 5 * np.cos(angle)), 4),
         "capacity": 10**12 if kind != "destination" else 0, "host_population": 0,
-        "dwell": {"mean": MEAN_STAY_DAYS, "shape": 1},
+        "dwell": {"mean": MEAN_STAY_DAYS, "shape": 1} if nodes > 1 else SINGLE_POOL_DWELL,
     }
 
 
