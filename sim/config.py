@@ -1,8 +1,8 @@
 """The edge where configuration meets the simulation: Hydra composition and path resolution.
 
-Only this module and `run.py` touch Hydra. `compose(["disease=covid19", "seed=3"])` gives the same
-configuration `python run.py disease=covid19 seed=3` would use; `run_config(cfg)` validates any
-composed or hand-built configuration into a typed `RunConfig`.
+Only this module and the command line (`sim/cli.py`) touch Hydra. `compose(["disease=covid19",
+"seed=3"])` gives the same configuration `migration-sim disease=covid19 seed=3` would use;
+`run_config(cfg)` validates any composed or hand-built configuration into a typed `RunConfig`.
 """
 
 import os
@@ -14,17 +14,21 @@ from sim.errors import ConfigError, Problem
 from sim.schema import RunConfig, parse_run_config
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent  # in a checkout conf/ is beside it; installed, a copy is inside
+
+
 def project_root() -> Path:
     """The folder holding conf/ and scenarios/: $MIGRATION_SIM_HOME if set, else beside the
     package (a checkout, or an editable install), else the working folder or one above it (a
-    package installed from a checkout and used there)."""
+    package installed from a checkout and used there), else the copy shipped inside the installed
+    package (sim/shipped/, put there by setup.py when the wheel is built)."""
     if "MIGRATION_SIM_HOME" in os.environ:
         return Path(os.environ["MIGRATION_SIM_HOME"]).expanduser().resolve()
     here = Path.cwd().resolve()
-    for candidate in (Path(__file__).resolve().parents[1], here, *here.parents):
+    for candidate in (PACKAGE_DIR.parent, here, *here.parents):
         if (candidate / "conf" / "config.yaml").is_file():
             return candidate
-    return Path(__file__).resolve().parents[1]
+    return PACKAGE_DIR / "shipped"
 
 
 PROJECT_ROOT = project_root()
