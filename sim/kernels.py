@@ -81,24 +81,28 @@ def day_after(day, days):
 
 @nb.njit(cache=True, parallel=True)
 def move(count, where, node, edge, leave_day, group, state, infectious, hold_timer, flags, arrival_day, day,
-         out_start, edge_target, edge_travel, edge_weight, edge_open, is_destination, is_care,
+         out_start, edge_target, edge_travel, choice_cumulative, choice_total, choice_last, is_destination,
          dwell_table, route_key, dwell_key, tally):
     """Movement: people whose time at a node is over leave along an open outgoing edge (chosen by
-    weight), travel for the edge's days and arrive; at a destination they leave the model. People
-    referred for care choose only among open edges to clinics and hospitals, where there are any.
+    weight, with the day's sim.routes.RouteChoice tables), travel for the edge's days and arrive;
+    at a destination they leave the model. People referred for care choose only among open edges
+    to clinics and hospitals, where there are any.
 
-    Reads: where, node, edge, leave_day, group, state, hold_timer; the route arrays and today's
-    open flags. Writes: where, node, edge, leave_day, hold_timer, flags (isolation ends),
-    arrival_day; tally ENTRIES at the node reached, EXITS, EXITS_INFECTIOUS at the exit node.
+    Reads: where, node, edge, leave_day, group, state, hold_timer. Writes: where, node, edge,
+    leave_day, hold_timer, flags (isolation ends, referral used), arrival_day; tally ENTRIES at the
+    node reached, EXITS, EXITS_INFECTIOUS at the exit node.
     One step: people held (isolated, or travel delayed by a policy) count their hold down and stay;
     others move on the day their stay or journey ends (`leave_day`), or the first day after it that
     they are not held: a destination lets the person out, another node sends them on; with every
-    way out closed they wait a day and try again. Nobody else's row is written, so the daily pass
-    over everyone only reads. A stay of T days begun on day d ends on day d + T. Route and dwell
-    draws are keyed by travel group, so a group stays together.
+    way out closed they wait a day and try again. A stay of T days begun on day d ends on day
+    d + T. Route and dwell draws are keyed by travel group, so a group stays together.
+    Each chunk first lists who moves today, in a lean pass that only reads everyone else, then
+    moves them.
     """
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
+        movers = np.empty(CHUNK, dtype=np.int32)
+        moving = 0
         for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
             status = where[i]
             if status != AT_NODE and status != ON_EDGE:
@@ -108,10 +112,13 @@ def move(count, where, node, edge, leave_day, group, state, infectious, hold_tim
                 if hold_timer[i] == 0:
                     flags[i] &= NOT_ISOLATED
                 continue
-            if leave_day[i] > day:
-                continue
+            if leave_day[i] <= day:
+                movers[moving] = i
+                moving += 1
+        for k in range(moving):
+            i = movers[k]
             here = node[i]
-            if status == ON_EDGE:
+            if where[i] == ON_EDGE:
                 where[i] = AT_NODE
                 edge[i] = -1
                 arrival_day[i] = day
@@ -124,27 +131,20 @@ def move(count, where, node, edge, leave_day, group, state, infectious, hold_tim
                 if infectious[state[i]]:
                     tally[thread, here, EXITS_INFECTIOUS] += 1
                 continue
-            to_care = False
+            row = 0
             if flags[i] & REFERRED:
                 flags[i] &= NOT_REFERRED
-                for e in range(out_start[here], out_start[here + 1]):
-                    if edge_open[e] and is_care[edge_target[e]]:
-                        to_care = True
-            total = 0.0
-            for e in range(out_start[here], out_start[here + 1]):
-                if edge_open[e] and (not to_care or is_care[edge_target[e]]):
-                    total += edge_weight[e]
-            if total <= 0.0:
+                if choice_last[1, here] >= 0:
+                    row = 1
+            chosen = choice_last[row, here]
+            if chosen < 0:
                 leave_day[i] = day + 1
                 continue
-            pick = uniform_at(route_key, group[i]) * total
-            chosen = -1
+            pick = uniform_at(route_key, group[i]) * choice_total[row, here]
             for e in range(out_start[here], out_start[here + 1]):
-                if edge_open[e] and (not to_care or is_care[edge_target[e]]):
+                if choice_cumulative[row, e] > pick:
                     chosen = e
-                    pick -= edge_weight[e]
-                    if pick < 0.0:
-                        break
+                    break
             target = edge_target[chosen]
             node[i] = target
             if edge_travel[chosen] == 0:

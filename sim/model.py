@@ -105,10 +105,12 @@ class RouteModel(mesa.Model):
         tally[:] = 0
         seed = self.config.seed
         infectious = self.disease.infectiousness > 0
+        choice = routes.choice_on(day)
         kernels.move(people.count, people.where, people.node, people.edge, people.leave_day, people.group,
-                     people.state, infectious, people.hold_timer, people.flags, people.arrival_day, day, routes.out_start, routes.edge_target, routes.edge_travel,
-                     routes.edge_weight, routes.open_on(day), routes.is_destination, routes.is_care, routes.dwell_table,
-                     day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day), tally)
+                     people.state, infectious, people.hold_timer, people.flags, people.arrival_day, day,
+                     routes.out_start, routes.edge_target, routes.edge_travel, choice.cumulative, choice.total, choice.last,
+                     routes.is_destination, routes.dwell_table, day_key(seed, Stream.ROUTE, day), day_key(seed, Stream.DWELL, day),
+                     tally)
         if day == 0:
             self.arrivals.admit_initial(people, tally)
         self.arrivals.admit(people, day, tally)

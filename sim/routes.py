@@ -6,7 +6,7 @@ scenario's events become a per-day open flag.
 """
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -33,6 +33,7 @@ class Routes:
     edge_travel: np.ndarray  # int32 days
     edge_weight: np.ndarray  # float64
     closures: tuple[tuple[int, int, int | None], ...]  # (edge, from day, until day or None)
+    _choices: dict = field(default_factory=dict, compare=False, repr=False)  # open pattern -> RouteChoice
 
     @property
     def node_count(self) -> int:
@@ -48,6 +49,45 @@ class Routes:
             if day >= start and (until is None or day < until):
                 is_open[edge] = False
         return is_open
+
+    def choice_on(self, day: int) -> "RouteChoice":
+        """The route choice tables of a day (computed once for each pattern of open edges)."""
+        is_open = self.open_on(day)
+        key = is_open.tobytes()
+        if key not in self._choices:
+            self._choices[key] = RouteChoice.of(self, is_open)
+        return self._choices[key]
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    """How people leaving a node choose an out-edge, as tables for the movement kernel. Row 0: any
+    open edge; row 1: open edges to care (clinics, hospitals), for people referred there. Per edge,
+    the cumulative weight of the node's eligible out-edges up to it (an edge not eligible adds
+    nothing); per node, their total and the last eligible edge (-1: none). A uniform u picks the
+    first edge whose cumulative weight exceeds u x total, or the last one if rounding reaches the
+    total."""
+
+    cumulative: np.ndarray  # float64 [2, edge]
+    total: np.ndarray  # float64 [2, node]
+    last: np.ndarray  # int64 [2, node]
+
+    @classmethod
+    def of(cls, routes: Routes, is_open: np.ndarray) -> "RouteChoice":
+        eligible = np.stack([is_open, is_open & routes.is_care[routes.edge_target]])
+        weight = np.where(eligible, routes.edge_weight, 0.0)
+        cumulative = np.zeros_like(weight)
+        total = np.zeros((2, routes.node_count))
+        last = np.full((2, routes.node_count), -1, dtype=np.int64)
+        for node in range(routes.node_count):
+            edges = slice(routes.out_start[node], routes.out_start[node + 1])
+            cumulative[:, edges] = np.cumsum(weight[:, edges], axis=1)
+            for row in range(2):
+                chosen = np.flatnonzero(eligible[row, edges])
+                if chosen.size:
+                    total[row, node] = cumulative[row, edges][-1]
+                    last[row, node] = routes.out_start[node] + chosen[-1]
+        return cls(cumulative, total, last)
 
 
 def chosen_events(graph: nx.DiGraph, enabled: list[str]) -> list:

@@ -9,7 +9,7 @@ from sim import kernels
 from sim.disease import natural_history
 from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE, PERSON_DTYPES
 from sim.rng import Stream, day_key, uniform_at, uniforms
-from sim.routes import compile_routes
+from sim.routes import RouteChoice, compile_routes
 from sim.scenario import load_scenario
 from sim.config import SCENARIO_DIR, run_config
 from conftest import config
@@ -90,9 +90,11 @@ def test_move_agrees(routes, disease, seed):
         "dwell_table", "is_destination", "is_care", "out_start", "edge_weight", "edge_target", "edge_travel")}}
     entries, exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious, day=4)
     tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
+    choice = RouteChoice.of(routes, edge_open)
     kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["leave_day"], p["group"], p["state"],
-                 infectious, p["hold_timer"], p["flags"], p["arrival_day"], 4, routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_weight,
-                 edge_open, routes.is_destination, routes.is_care, routes.dwell_table, route_key, dwell_key, tally)
+                 infectious, p["hold_timer"], p["flags"], p["arrival_day"], 4, routes.out_start, routes.edge_target,
+                 routes.edge_travel, choice.cumulative, choice.total, choice.last, routes.is_destination,
+                 routes.dwell_table, route_key, dwell_key, tally)
     for name in ("where", "node", "edge", "leave_day", "hold_timer", "flags", "arrival_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.ENTRIES], entries)
