@@ -9,6 +9,7 @@ disease's r0); the disease's infection fatality ratio splits the removed into re
 """
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -55,9 +56,13 @@ class HostCommunities:
         alive = self.alive
         return np.divide(self.beta * self.infectious, alive, out=np.zeros(alive.shape), where=alive > 0)
 
-    def step(self, rng: np.random.Generator, migrants_present: np.ndarray, migrant_infectious: np.ndarray,
-             host_contact_share: float) -> np.ndarray:
-        """Progress, then infect from hosts and migrants present; returns [node, metric] for today."""
+    def step(self, rng: Callable[[], np.random.Generator], migrants_present: np.ndarray,
+             migrant_infectious: np.ndarray, host_contact_share: float) -> np.ndarray:
+        """Progress, then infect from hosts and migrants present; returns [node, metric] for today.
+        `rng` gives today's generator; a route without host communities draws nothing."""
+        if not self.alive.any():
+            return np.zeros((self.susceptible.shape[0], len(HOST_METRICS)), dtype=np.int64)
+        rng = rng()
         becoming_infectious = rng.binomial(self.exposed, self.latent_exit)
         removed = rng.binomial(self.infectious, self.infectious_exit)
         deaths = rng.binomial(removed, self.fatality)

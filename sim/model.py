@@ -134,7 +134,7 @@ class RouteModel(mesa.Model):
         """Host communities step, then migrants are infected, from the people present at each
         node and their infectiousness after progression."""
         people, disease, seed = self.people, self.disease, self.config.seed
-        host_counts = self.hosts.step(generator(seed, Stream.HOSTS, day), present, infectious,
+        host_counts = self.hosts.step(lambda: generator(seed, Stream.HOSTS, day), present, infectious,
                                       self.config.transmission.host_contact_share)
         prevalence = np.divide(infectious, present, out=np.zeros(present.shape), where=present > 0)
         site_rate = disease.beta * self.crowding(present) * prevalence
