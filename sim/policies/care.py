@@ -103,7 +103,7 @@ def seekers(rows, count, uid, where, node, state, flags, barriers, symptomatic, 
     for chunk in nb.prange(found.shape[0]):
         n = 0
         for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
-            if (where[i] == AT_NODE and symptomatic[state[i]] and not flags[i] & IN_CARE and capacity[node[i]] > 0
+            if (symptomatic[state[i]] and where[i] == AT_NODE and not flags[i] & IN_CARE and capacity[node[i]] > 0
                     and uniform_at(seek_key, uid[i]) < seek_probability[barriers[i]]):
                 rows[chunk * CHUNK + n] = i
                 n += 1

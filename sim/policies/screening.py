@@ -112,14 +112,14 @@ def due(rows, count, uid, where, node, hold_timer, arrival_day, leave_day, day, 
     found = np.zeros((count + CHUNK - 1) // CHUNK, dtype=np.int64)
     for chunk in nb.prange(found.shape[0]):
         n = 0
-        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
-            if where[i] != AT_NODE or not offered[node[i]] or hold_timer[i] > 0:
-                continue
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):  # the rarest condition first
             if timing == 0 and arrival_day[i] != day:
                 continue
             days_left = leave_day[i] - day
             if timing == 1 and days_left != DAYS_BEFORE_DEPARTURE and not (days_left == 1 and arrival_day[i] == day):
                 continue  # two days before leaving, or on arrival for a one-day stay; timing 2 takes everyone
+            if where[i] != AT_NODE or not offered[node[i]] or hold_timer[i] > 0:
+                continue
             if uniform_at(coverage_key, uid[i]) < coverage:
                 rows[chunk * CHUNK + n] = i
                 n += 1

@@ -105,10 +105,10 @@ def willing(rows, count, uid, where, node, age_group, origin, doses, last_dose_d
     for chunk in nb.prange(found.shape[0]):
         n = 0
         for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
-            if where[i] != AT_NODE or not offered[node[i]] or not eligible_age[age_group[i]]:
-                continue
-            given = doses[i]
+            given = doses[i]  # most people are either done or not yet due: the cheapest test first
             if given >= schedule_doses or (given > 0 and day - last_dose_day[i] < interval):
+                continue
+            if where[i] != AT_NODE or not offered[node[i]] or not eligible_age[age_group[i]]:
                 continue
             if uniform_at(accept_keys[given], uid[i]) < acceptance[origin[i]]:
                 rows[chunk * CHUNK + n] = i
