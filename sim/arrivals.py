@@ -18,7 +18,7 @@ from sim.disease import NaturalHistory
 from sim.errors import ConfigError, Problem
 from sim.fields import MAX_DAYS
 from sim.kernels import ARRIVALS, ENTRIES, IMPORTED, draw_days
-from sim.population import AT_NODE, Population
+from sim.population import AT_NODE, Population, span
 from sim.policies.vaccination import PRIOR_DOSES
 from sim.rng import Stream, categories, day_key, generator, uniforms
 from sim.routes import Routes
@@ -141,8 +141,8 @@ class Arrivals:
             self._place(people, rows, group_uids, np.full(group.people, node), day=0)
             origin = self.traits.codes.index(group.origin)
             origins = np.full(group.people, origin)
-            people.origin[rows] = origin
-            people.age_group[rows] = self._age_groups(people.uid[rows], origins)
+            people.origin[span(rows)] = origin
+            people.age_group[span(rows)] = self._age_groups(people.uid[span(rows)], origins)
             if self.on_arrival is not None:
                 self.on_arrival(people, rows, origins)
             people.state[rows[group.infected: group.infected + group.immune]] = self.disease.recovered
@@ -156,14 +156,15 @@ class Arrivals:
         """Put new people at their first node with a dwell drawn per group (families stay together)."""
         draws = uniforms(day_key(self.seed, Stream.DWELL, day), group_uids)
         timers = draw_days(self.routes.dwell_table, np.asarray(nodes, dtype=np.int64), draws)
-        people.where[rows] = AT_NODE
-        people.node[rows] = nodes
-        people.edge[rows] = -1
-        people.arrival_day[rows] = day
-        people.state_day[rows] = day
-        people.leave_day[rows] = np.minimum(day + timers, MAX_DAYS)
-        people.state[rows] = self.disease.susceptible
-        people.protection[rows] = 0
+        block = span(rows)
+        people.where[block] = AT_NODE
+        people.node[block] = nodes
+        people.edge[block] = -1
+        people.arrival_day[block] = day
+        people.state_day[block] = day
+        people.leave_day[block] = np.minimum(day + timers, MAX_DAYS)
+        people.state[block] = self.disease.susceptible
+        people.protection[block] = 0
 
     def _age_groups(self, uids, origins) -> np.ndarray:
         drawn = categories(day_key(self.seed, Stream.AGE, 0), uids.astype(np.int64), self.traits.age_cumulative,
@@ -172,11 +173,11 @@ class Arrivals:
 
     def _draw_traits(self, people: Population, rows, origins, day: int) -> np.ndarray:
         """Age, vaccine protection, past immunity and infection on arrival; returns who is infected."""
-        people.origin[rows] = origins
-        people.age_group[rows] = self._age_groups(people.uid[rows], origins)
+        people.origin[span(rows)] = origins
+        people.age_group[span(rows)] = self._age_groups(people.uid[span(rows)], origins)
         if self.on_arrival is not None:
             self.on_arrival(people, rows, origins)
-        uids = people.uid[rows].astype(np.int64)
+        uids = people.uid[span(rows)].astype(np.int64)
         u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), uids)
         vaccinated = u < self.traits.vaccinated[origins]
         immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])

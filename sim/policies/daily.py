@@ -15,6 +15,7 @@ from sim.errors import ConfigError
 from sim.kernels import COLUMN, gathered
 from sim.policies import care, screening, vaccination
 from sim.policies.mobile_teams import MobileTeam
+from sim.population import span
 from sim.rng import Stream, day_key, program_stream, uniforms
 from sim.schema import AGE_GROUPS, NODE_KINDS, PolicyConfig
 
@@ -86,11 +87,11 @@ class DailyPolicies:
     def draw_barriers(self, people, rows: np.ndarray, origins: np.ndarray) -> None:
         """One bit per barrier, drawn per person from their origin's prevalence."""
         bits = np.zeros(rows.shape[0], dtype=np.uint8)
-        uids = people.uid[rows].astype(np.int64)
+        uids = people.uid[span(rows)].astype(np.int64)
         for bit in range(self.barrier_prevalence.shape[1]):
             u = uniforms(day_key(self.model.config.seed, Stream.BARRIERS, bit), uids)
             bits |= ((u < self.barrier_prevalence[origins, bit]).astype(np.uint8) << bit)
-        people.barriers[rows] = bits
+        people.barriers[span(rows)] = bits
 
     # ------------------------------------------------------------------ stage 3: sites act
 
