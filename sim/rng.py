@@ -11,6 +11,7 @@ BigCrush when applied to a counter.
 """
 
 from enum import IntEnum
+from functools import lru_cache
 
 import numba as nb
 import numpy as np
@@ -19,6 +20,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+DAYS_PER_BLOCK = 512  # day keys made at once per stream (a year and a half)
 
 
 class Stream(IntEnum):
@@ -58,15 +60,25 @@ def mix64(z):
 
 
 @nb.njit(cache=True)
-def _day_key(seed, stream, day):
-    z = mix64(np.uint64(seed) + _GOLDEN)
-    z = mix64(z ^ (np.uint64(stream) * _GOLDEN))
-    return mix64(z ^ (np.uint64(day) + _M1))
+def _day_keys(seed, stream, first_day, days):
+    keys = np.empty(days, dtype=np.uint64)
+    for k in range(days):
+        z = mix64(np.uint64(seed) + _GOLDEN)
+        z = mix64(z ^ (np.uint64(stream) * _GOLDEN))
+        keys[k] = mix64(z ^ (np.uint64(first_day + k) + _M1))
+    return keys
 
 
 def day_key(seed: int, stream: int, day: int) -> np.uint64:
-    """Key shared by every draw of one stream on one day (a uint64, as the kernels expect)."""
-    return np.uint64(_day_key(np.uint64(seed), np.uint64(stream), np.uint64(day)))
+    """Key shared by every draw of one stream on one day (a uint64, as the kernels expect).
+    Keys are made a block of days at a time and kept, so each of a day's many keys is a lookup,
+    not a call into numba."""
+    return _key_block(int(seed), int(stream), day // DAYS_PER_BLOCK)[day % DAYS_PER_BLOCK]
+
+
+@lru_cache(maxsize=1024)
+def _key_block(seed: int, stream: int, block: int) -> np.ndarray:
+    return _day_keys(np.uint64(seed), np.uint64(stream), block * DAYS_PER_BLOCK, DAYS_PER_BLOCK)
 
 
 @nb.njit(cache=True)

@@ -272,6 +272,7 @@ class RunConfig(Strict):
     days: integer(ge=1, le=MAX_DAYS)
     progress: bool = True
     threads: Optional[integer(ge=1)] = None
+    parallel_from_rows: Count = 50_000  # fewer rows of people: the day runs on one thread
     debug: bool = False
     compare_to_baseline: bool = True
 

@@ -32,6 +32,31 @@ def output_counts(module, node_count: int) -> np.ndarray:
     return np.zeros((node_count, len(module.OUTPUTS)), dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class Screening:
+    """A screening programme as the kernels take it, computed once for the run."""
+
+    index: int  # its place among the policy's screening programmes: its random streams
+    name: str
+    config: object
+    where: np.ndarray  # bool per node: the sites that run it
+    sensitivity: np.ndarray  # per natural-history state
+    places: np.ndarray  # isolation places per node
+
+
+@dataclass(frozen=True)
+class Vaccination:
+    """A vaccination programme as the kernels take it, computed once for the run."""
+
+    name: str
+    config: object
+    where: np.ndarray  # bool per node: the sites that offer it
+    eligible_age: np.ndarray  # bool per age group
+    acceptance: np.ndarray  # per origin
+    accept_keys: np.ndarray  # uint64 per dose: acceptance is the person's, per dose, not the day's
+    level_by_dose: np.ndarray  # protection level after each dose (ProtectionLevels)
+
+
 @dataclass
 class Counters:
     tests_by_method: dict[str, int] = field(default_factory=dict)
@@ -47,8 +72,19 @@ class DailyPolicies:
         self.check_references(routes)
         self.counters = Counters({cfg.method: 0 for cfg in config.screening.values()})
         node_ids, kinds = routes.node_ids, routes.kind
-        self.screening = [(i, name, cfg, cfg.where.mask(node_ids, kinds)) for i, (name, cfg) in enumerate(config.screening.items())]
-        self.vaccination = {name: (i, cfg, cfg.where.mask(node_ids, kinds)) for i, (name, cfg) in enumerate(config.vaccination.items())}
+        seed, origins = model.config.seed, model.arrivals.traits.codes
+        self.screening = [
+            Screening(i, name, cfg, cfg.where.mask(node_ids, kinds), cfg.sensitivity_by_state(disease.names),
+                      routes.isolation_places if cfg.isolation_places is None
+                      else np.full_like(routes.isolation_places, cfg.isolation_places))
+            for i, (name, cfg) in enumerate(config.screening.items())]
+        self.vaccination = [
+            Vaccination(name, cfg, cfg.where.mask(node_ids, kinds), np.isin(AGE_GROUPS, cfg.eligible_ages),
+                        cfg.acceptance_by_origin(origins),
+                        np.array([day_key(seed, program_stream(Stream.VACCINE_ACCEPT, i), dose) for dose in range(cfg.doses)],
+                                 dtype=np.uint64),
+                        model.protection.level(cfg.efficacy_by_dose(disease.vaccine_efficacy)))
+            for i, (name, cfg) in enumerate(config.vaccination.items())]
         self.teams = []
         for name, cfg in config.mobile_teams.items():
             sites = [model.sites[n] for n in np.flatnonzero(cfg.where.mask(node_ids, kinds))]
@@ -72,7 +108,7 @@ class DailyPolicies:
         self.daily_cost = np.zeros((model.config.days, routes.node_count))  # tests and team days as they happen
         self.scratch = np.empty(0, dtype=np.int32)  # rows chosen by the selection kernels (see selected)
         for site in model.sites:
-            site.campaign_until = {name: -1 for name, (_, cfg, _) in self.vaccination.items() if cfg.reactive}
+            site.campaign_until = {programme.name: -1 for programme in self.vaccination if programme.config.reactive}
 
     def check_references(self, routes) -> None:
         problems = []
@@ -102,42 +138,42 @@ class DailyPolicies:
             if team.site is not None:
                 self.counters.team_days += 1
                 self.daily_cost[day, team.site.index] += self.config.costs.team_day
-        if any(self.vaccination[name][1].reactive for name in self.vaccination):
+        if any(programme.config.reactive for programme in self.vaccination):
             self.update_campaigns(day)
         if self.screening:
             isolated_here = screening.isolated_at(people.count, people.where, people.node, people.flags,
                                                   model.routes.node_count)
-        for index, name, cfg, where in self.screening:
-            offered, capacity = self.team_offer(name, "testing", "tests_per_day", where, cfg.capacity_per_day)
-            places = self.isolation_places if cfg.isolation_places is None else np.full_like(self.isolation_places, cfg.isolation_places)
-            free = np.maximum(places - isolated_here, 0).astype(np.int64)
+        for programme in self.screening:
+            cfg = programme.config
+            offered, capacity = self.team_offer(programme.name, "testing", "tests_per_day", programme.where, cfg.capacity_per_day)
+            free = np.maximum(programme.places - isolated_here, 0).astype(np.int64)
             counts = output_counts(screening, model.routes.node_count)
             rows = self.selected(
                 screening.due, people.count, people.uid, people.where, people.node, people.hold_timer, people.arrival_day,
                 people.leave_day, day, offered, screening.TIMING[cfg.timing], cfg.coverage,
-                day_key(seed, program_stream(Stream.SCREEN_COVERAGE, index), day))
+                day_key(seed, program_stream(Stream.SCREEN_COVERAGE, programme.index), day))
             screening.screen(
                 rows, people.uid, people.node, people.state, people.flags, people.hold_timer, people.leave_day, day,
-                cfg.sensitivity_by_state(model.disease.names), self.uninfected, cfg.false_positive_rate, capacity, free,
+                programme.sensitivity, self.uninfected, cfg.false_positive_rate, capacity, free,
                 screening.ACTION[cfg.on_positive], cfg.isolation_days, cfg.when_full == "hold", cfg.hold_days,
-                self.refers_to_care, day_key(seed, program_stream(Stream.SCREEN_TEST, index), day), counts)
+                self.refers_to_care, day_key(seed, program_stream(Stream.SCREEN_TEST, programme.index), day), counts)
             add_outputs(tally, screening.OUTPUTS, counts)
-            isolated_here += np.maximum(places - isolated_here, 0) - free
+            isolated_here += np.maximum(programme.places - isolated_here, 0) - free
             tests = counts[:, screening.SCREENED]
             self.counters.tests_by_method[cfg.method] += int(tests.sum())
             self.daily_cost[day] += tests * self.config.costs.test.get(cfg.method, 0.0)
-        for name, (index, cfg, where) in self.vaccination.items():
-            offered, supply = self.vaccination_offer(name, cfg, where, day)
+        for programme in self.vaccination:
+            cfg = programme.config
+            offered, supply = self.vaccination_offer(programme, day)
             counts = output_counts(vaccination, model.routes.node_count)
-            keys = np.array([day_key(seed, program_stream(Stream.VACCINE_ACCEPT, index), dose) for dose in range(cfg.doses)], dtype=np.uint64)
             rows = self.selected(
-                vaccination.willing, people.count, people.uid, people.where, people.node, people.age_group, people.origin, people.doses,
-                people.last_dose_day, day, offered, np.isin(AGE_GROUPS, cfg.eligible_ages),
-                cfg.doses, cfg.interval_days, cfg.acceptance_by_origin(model.arrivals.traits.codes), keys)
+                vaccination.willing, people.count, people.uid, people.where, people.node, people.age_group, people.origin,
+                people.doses, people.last_dose_day, day, offered, programme.eligible_age, cfg.doses, cfg.interval_days,
+                programme.acceptance, programme.accept_keys)
             vaccination.vaccinate(rows, people.node, people.doses, people.last_dose_day, day, cfg.doses, supply, counts)
             add_outputs(tally, vaccination.OUTPUTS, counts)
             vaccination.protect(people.count, people.where, people.doses, people.last_dose_day, people.protection,
-                                day, cfg.delay_days, model.protection.level(cfg.efficacy_by_dose(model.disease.vaccine_efficacy)))
+                                day, cfg.delay_days, programme.level_by_dose)
 
     def selected(self, selection, *arguments) -> np.ndarray:
         """The rows a chunked parallel selection kernel chooses today, in person order; its rows
@@ -147,12 +183,13 @@ class DailyPolicies:
             self.scratch = np.empty(people.capacity, dtype=np.int32)
         return gathered(self.scratch, selection(self.scratch, *arguments))
 
-    def vaccination_offer(self, name: str, cfg, where: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+    def vaccination_offer(self, programme: Vaccination, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Where a programme is offered today, and its supply there: its sites (while a campaign
         runs, for a reactive programme), plus the sites of teams delivering it."""
+        where, cfg = programme.where, programme.config
         if cfg.reactive:
-            where = where & np.array([site.campaign_until.get(name, -1) >= day for site in self.model.sites])
-        return self.team_offer(name, "vaccination", "doses_per_day", where, cfg.supply_per_day)
+            where = where & np.array([site.campaign_until.get(programme.name, -1) >= day for site in self.model.sites])
+        return self.team_offer(programme.name, "vaccination", "doses_per_day", where, cfg.supply_per_day)
 
     def team_offer(self, name: str, service: str, capacity_key: str, where: np.ndarray, per_site: int):
         """A programme's sites and daily capacity today, plus the sites of teams delivering it
@@ -170,7 +207,8 @@ class DailyPolicies:
         threshold (reports arrive `reporting_delay_days` after detection)."""
         detected = self.model.recorder.metric("migrants", "detected")
         delay = self.config.surveillance.reporting_delay_days
-        for name, (_, cfg, where) in self.vaccination.items():
+        for programme in self.vaccination:
+            name, cfg, where = programme.name, programme.config, programme.where
             if not cfg.reactive:
                 continue
             last = day - delay  # reports of detections up to this day are in by today
