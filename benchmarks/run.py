@@ -10,7 +10,9 @@
    result, W(1e5, 50, 10) in a fresh process with an empty numba cache, then again with the cache
    it filled.
 2. Each shipped scenario (scenarios/*.yaml) for --days days with the default disease, per policy.
-3. --compare starsim: the matched single-population SEIR in Starsim (benchmarks/starsim_seir.py).
+3. --compare starsim: the matched single-population SEIR in Starsim (benchmarks/starsim_seir.py);
+   --compare bare: W against a bare fused SEIR-with-movement kernel, this machine's speed limit
+   for W (benchmarks/bare_seir.py), as a ratio that holds however fast the machine is today.
 4. --profile: wall time per stage of a day at the largest size (benchmarks/stages.py).
 
 Prints tables as it goes and writes everything as JSON (default benchmarks/results/<time>.json).
@@ -35,6 +37,7 @@ from hydra.errors import HydraException
 
 from sim import ConfigError, compose, run_config, simulate
 
+import bare_seir
 import starsim_seir
 import stages
 import workload
@@ -192,6 +195,15 @@ def measure_scenarios(days: int, seed: int) -> dict:
     return {"policies": policies, "notes": notes, "runs": runs}
 
 
+def measure_bare(sizes: list[int], nodes: int, days: int, seed: int) -> dict:
+    """W(N, nodes, days) against the bare kernel, per size, in this process."""
+    runs = []
+    for people in sizes:
+        runs.append(bare_seir.compare(people, nodes, days, seed))
+        print_bare([runs[-1]], header=len(runs) == 1)
+    return {"runs": runs}
+
+
 def measure_starsim(sizes: list[int], days: int, seed: int) -> dict:
     """The matched SEIR in Starsim against W(N, 1, days), per size, or why it was skipped."""
     missing = starsim_seir.starsim_missing()
@@ -296,6 +308,18 @@ def print_starsim(runs: list[dict], header: bool = True) -> None:
         header)
 
 
+def print_bare(runs: list[dict], header: bool = True) -> None:
+    if header:
+        print("\nW against a bare fused SEIR-with-movement kernel (no policies, groups or outputs), same "
+              "process; the target is 200 M against the issue's 480 M for the bare kernel: a ratio of 0.42")
+    print_table(
+        ["N", "K", "days", "W /s", "bare /s", "W/bare", "W infected", "bare inf."],
+        [[number(r["people"]), number(r["nodes"]), number(r["days"]), f"{r['ours']['agent_days_per_second'] / 1e6:,.1f} M",
+          f"{r['bare']['agent_days_per_second'] / 1e6:,.1f} M", f"{r['speed_ratio']:.2f}",
+          f"{r['ours']['ever_infected_share']:.1%}", f"{r['bare']['ever_infected_share']:.1%}"] for r in runs],
+        header)
+
+
 def print_profile(profile: dict) -> None:
     print(f"\nTime per stage of a day, W({profile['people']:,}, {profile['nodes']}, ·), "
           f"days 1-{profile['days']} ({profile['step_seconds']:.2f} s in all)")
@@ -327,7 +351,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=365, help="simulated days D, for W and the scenarios (default 365)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each size of W, the fastest kept (default 3)")
-    parser.add_argument("--compare", choices=["starsim"], help="also run the matched SEIR in another simulator")
+    parser.add_argument("--compare", nargs="+", choices=["starsim", "bare"], default=[],
+                        help="also run the matched SEIR in Starsim, or W against a bare fused kernel")
     parser.add_argument("--profile", action="store_true", help="time each stage of a day at the largest size")
     parser.add_argument("--skip", nargs="*", default=[], choices=["sizes", "startup", "scenarios"],
                         help="parts to leave out")
@@ -355,8 +380,10 @@ def main(argv: list[str] | None = None) -> Path:
         print_startup(results["startup"])
     if "scenarios" not in args.skip:
         results["scenarios"] = measure_scenarios(args.days, args.seed)
-    if args.compare == "starsim":
+    if "starsim" in args.compare:
         results["starsim"] = measure_starsim(args.sizes, args.days, args.seed)
+    if "bare" in args.compare:
+        results["bare"] = measure_bare(args.sizes, args.nodes, args.days, args.seed)
     if args.profile:
         results["profile"] = stages.profile_stages(max(args.sizes), args.nodes, args.days, args.seed)
         print_profile(results["profile"])
