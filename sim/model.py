@@ -95,17 +95,17 @@ class RouteModel(mesa.Model):
         save (on 2 cores, Western Balkans under the combined policy, about 27,000 rows, ran 30%
         faster on one thread; W was even at 50,000 to 100,000 people and 1.6 times faster on two
         threads at 200,000). Results are the same on any number of threads."""
-        self.threads = nb.get_num_threads()
-        self._choose_threads()
+        threads = nb.get_num_threads()
         try:
-            self._day()
+            self._day(threads)
         finally:
-            nb.set_num_threads(self.threads)
+            nb.set_num_threads(threads)
 
-    def _choose_threads(self) -> None:
-        nb.set_num_threads(self.threads if self.people.count >= self.config.parallel_from_rows else 1)
+    def _use_threads(self, threads: int) -> None:
+        """All `threads` for the kernels if enough rows are in use, else one."""
+        nb.set_num_threads(threads if self.people.count >= self.config.parallel_from_rows else 1)
 
-    def _day(self) -> None:
+    def _day(self, threads: int) -> None:
         """Each stage reads what the stages before it left:
 
         1. movement: people whose stay is over leave along open edges; travellers arrive
@@ -117,6 +117,7 @@ class RouteModel(mesa.Model):
         6. care seeking: symptomatic people seek care where it is offered, within capacity
         7. record: the day's counts per node into the preallocated daily arrays
         """
+        self._use_threads(threads)
         day, people, routes, tally = self.day, self.people, self.routes, self.tally
         tally[:] = 0
         seed = self.config.seed
@@ -130,7 +131,7 @@ class RouteModel(mesa.Model):
         if day == 0:
             self.arrivals.admit_initial(people, tally)
         self.arrivals.admit(people, day, tally)
-        self._choose_threads()  # the initial groups of day 0 may be millions
+        self._use_threads(threads)  # the initial groups of day 0 may be millions
         self.policies.act(day, tally)
         disease = self.disease
         holdings = kernels.holdings_array(tally.shape[0], routes.node_count, len(disease.names))

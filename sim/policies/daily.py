@@ -99,7 +99,6 @@ class DailyPolicies:
         on_site = np.isin(kinds, [NODE_KINDS.index(k) for k in config.care.on_site_kinds])
         per_kind = np.array([config.care.consultations_per_day.get(kind, 0) for kind in NODE_KINDS])
         self.care_capacity = np.where(on_site, per_kind[kinds], 0).astype(np.int64)
-        self.isolation_places = routes.isolation_places
         self.refers_to_care = np.array([routes.is_care[routes.edge_target[routes.out_start[n]:routes.out_start[n + 1]]].any()
                                         for n in range(routes.node_count)])
         iso, treated = config.isolation_effect, config.care.isolation_effect
