@@ -10,6 +10,7 @@ inside a kernel. The hash is SplitMix64's finaliser (Steele, Lea and Flood 2014)
 BigCrush when applied to a counter.
 """
 
+import hashlib
 from enum import IntEnum
 from functools import lru_cache
 
@@ -24,7 +25,7 @@ DAYS_PER_BLOCK = 512  # day keys made at once per stream (a year and a half)
 
 
 class Stream(IntEnum):
-    """One stream per random decision; programmes of a policy get their own (program_stream)."""
+    """One stream per random decision of the core; programmes key theirs by name (named_stream)."""
 
     ARRIVALS = 1
     AGE = 2
@@ -37,18 +38,14 @@ class Stream(IntEnum):
     BRANCH = 9
     DURATION = 10
     HOSTS = 11
-    BARRIERS = 12
     CARE_SURVIVAL = 13
-    CARE_SEEK = 14
-    DIAGNOSIS = 15
-    SCREEN_COVERAGE = 16
-    SCREEN_TEST = 17
-    VACCINE_ACCEPT = 18
 
 
-def program_stream(stream: Stream, program: int) -> int:
-    """A separate stream for each programme of a policy (the n-th screening programme, ...)."""
-    return int(stream) + 100 * (program + 1)
+def named_stream(name: str) -> int:
+    """The stream of a decision named by a dotted path ("screening.borders.test"): 64 bits of a
+    hash of the name, so a programme's draws depend on its own name only, never on which other
+    programmes a policy has or in which order, and adding a programme edits no list here."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
 
 
 @nb.njit(cache=True)

@@ -16,7 +16,7 @@ from sim.kernels import COLUMN, gathered
 from sim.policies import care, screening, vaccination
 from sim.policies.mobile_teams import MobileTeam
 from sim.population import span
-from sim.rng import Stream, day_key, program_stream, uniforms
+from sim.rng import day_key, named_stream, uniforms
 from sim.schema import AGE_GROUPS, NODE_KINDS, PolicyConfig
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ def output_counts(module, node_count: int) -> np.ndarray:
 class Screening:
     """A screening programme as the kernels take it, computed once for the run."""
 
-    index: int  # its place among the policy's screening programmes: its random streams
     name: str
     config: object
     where: np.ndarray  # bool per node: the sites that run it
@@ -74,17 +73,17 @@ class DailyPolicies:
         node_ids, kinds = routes.node_ids, routes.kind
         seed, origins = model.config.seed, model.arrivals.traits.codes
         self.screening = [
-            Screening(i, name, cfg, cfg.where.mask(node_ids, kinds), cfg.sensitivity_by_state(disease.names),
+            Screening(name, cfg, cfg.where.mask(node_ids, kinds), cfg.sensitivity_by_state(disease.names),
                       routes.isolation_places if cfg.isolation_places is None
                       else np.full_like(routes.isolation_places, cfg.isolation_places))
-            for i, (name, cfg) in enumerate(config.screening.items())]
+            for name, cfg in config.screening.items()]
         self.vaccination = [
             Vaccination(name, cfg, cfg.where.mask(node_ids, kinds), np.isin(AGE_GROUPS, cfg.eligible_ages),
                         cfg.acceptance_by_origin(origins),
-                        np.array([day_key(seed, program_stream(Stream.VACCINE_ACCEPT, i), dose) for dose in range(cfg.doses)],
+                        np.array([day_key(seed, named_stream(f"vaccination.{name}.accept"), dose) for dose in range(cfg.doses)],
                                  dtype=np.uint64),
                         model.protection.level(cfg.efficacy_by_dose(disease.vaccine_efficacy)))
-            for i, (name, cfg) in enumerate(config.vaccination.items())]
+            for name, cfg in config.vaccination.items()]
         self.teams = []
         for name, cfg in config.mobile_teams.items():
             sites = [model.sites[n] for n in np.flatnonzero(cfg.where.mask(node_ids, kinds))]
@@ -124,7 +123,7 @@ class DailyPolicies:
         bits = np.zeros(rows.shape[0], dtype=np.uint8)
         uids = people.uid[span(rows)].astype(np.int64)
         for bit in range(self.barrier_prevalence.shape[1]):
-            u = uniforms(day_key(self.model.config.seed, Stream.BARRIERS, bit), uids)
+            u = uniforms(day_key(self.model.config.seed, named_stream("care.barriers"), bit), uids)
             bits |= ((u < self.barrier_prevalence[origins, bit]).astype(np.uint8) << bit)
         people.barriers[span(rows)] = bits
 
@@ -150,12 +149,12 @@ class DailyPolicies:
             rows = self.selected(
                 screening.due, people.count, people.uid, people.where, people.node, people.hold_timer, people.arrival_day,
                 people.leave_day, day, offered, screening.TIMING[cfg.timing], cfg.coverage,
-                day_key(seed, program_stream(Stream.SCREEN_COVERAGE, programme.index), day))
+                day_key(seed, named_stream(f"screening.{programme.name}.coverage"), day))
             screening.screen(
                 rows, people.uid, people.node, people.state, people.flags, people.hold_timer, people.leave_day, day,
                 programme.sensitivity, self.uninfected, cfg.false_positive_rate, capacity, free,
                 screening.ACTION[cfg.on_positive], cfg.isolation_days, cfg.when_full == "hold", cfg.hold_days,
-                self.refers_to_care, day_key(seed, program_stream(Stream.SCREEN_TEST, programme.index), day), counts)
+                self.refers_to_care, day_key(seed, named_stream(f"screening.{programme.name}.test"), day), counts)
             add_outputs(tally, screening.OUTPUTS, counts)
             isolated_here += np.maximum(programme.places - isolated_here, 0) - free
             tests = counts[:, screening.SCREENED]
@@ -232,9 +231,9 @@ class DailyPolicies:
         counts = output_counts(care, self.model.routes.node_count)
         rows = self.selected(care.seekers, people.count, people.uid, people.where, people.node, people.state, people.flags,
                             people.barriers, self.symptomatic, self.seek_probability, capacity,
-                            day_key(seed, Stream.CARE_SEEK, day))
+                            day_key(seed, named_stream("care.seek"), day))
         care.seek_care(rows, people.uid, people.node, people.state_day, people.flags, day, capacity,
-                       cfg.diagnosis_probability, day_key(seed, Stream.DIAGNOSIS, day), counts,
+                       cfg.diagnosis_probability, day_key(seed, named_stream("care.diagnosis"), day), counts,
                        self.counters.delay_histogram)
         add_outputs(tally, care.OUTPUTS, counts)
 
