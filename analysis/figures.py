@@ -17,7 +17,8 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from analysis.comparison import OUTCOMES, arm_labels, arm_order, paired, run_arms
-from sim.kernels import MIGRANT_FLOWS
+from sim.kernels import CORE_FLOWS
+from sim.programmes.policy import PolicyConfig
 
 # Okabe and Ito (2008) colour-blind-safe palette, one colour per node kind
 KIND_COLOURS = {
@@ -49,7 +50,7 @@ def unit(metric: str) -> str:
         return "EUR per day"
     if metric == "days_to_care":
         return "days waited, summed over consultations"
-    return "people per day" if metric in MIGRANT_FLOWS + ("reported_cases",) else "people"
+    return "people per day" if metric in CORE_FLOWS + PolicyConfig.metric_names() + ("reported_cases",) else "people"
 
 
 def seeds(n: int) -> str:

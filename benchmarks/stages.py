@@ -2,7 +2,7 @@
 
 The stages are timed by wrapping, for one model only, the functions `step` calls: the numba
 kernels it calls through the `sim.kernels` module, and the methods of the model's parts (arrivals,
-policies, host communities, recorder). Nothing in sim/ is changed; the wrappers are removed
+programmes, host communities, recorder). Nothing in sim/ is changed; the wrappers are removed
 afterwards. What the wrappers do not cover (Python glue in `step`: keys, open edges, tallies,
 prevalence arithmetic) is reported as `other`.
 """
@@ -15,7 +15,7 @@ from sim import kernels
 import workload
 
 KERNELS = ("move", "progress", "infect")  # called from Python as kernels.<name>
-METHODS = (("arrivals", "admit"), ("policies", "act"), ("hosts", "step"), ("policies", "seek_care"), ("recorder", "record"))
+METHODS = (("arrivals", "admit"), ("programmes", "run"), ("hosts", "step"), ("recorder", "record"))
 
 
 def timed(function, label: str, totals: dict):

@@ -9,7 +9,7 @@ import numba
 from sim.config import run_config, scenario_path
 from sim.model import RouteModel
 from sim.results import Result, summarise
-from sim.schema import RunConfig
+from sim.runconfig import RunConfig
 from sim.scenario import load_scenario, validate_graph
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
         "seed": config.seed,
         "events": list(config.scenario.events),
     }
-    summary = summarise(model.recorder, identity, runtime, model.policies.costs(), model.policies.counters.delay_histogram)
+    summary = summarise(model.recorder, identity, runtime, model.programmes.summary())
     timeseries = model.recorder.timeseries(config.policy.surveillance.reporting_delay_days,
-                                           model.policies.cost_by_day_and_node())
+                                           model.programmes.cost_by_day_and_node())
     return Result(timeseries, summary, config.model_dump(mode="json", by_alias=True))

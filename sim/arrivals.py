@@ -16,16 +16,13 @@ import numpy as np
 
 from sim.disease import NaturalHistory
 from sim.errors import ConfigError, Problem
-from sim.fields import MAX_DAYS
-from sim.kernels import ARRIVALS, ENTRIES, IMPORTED, draw_days
+from sim.fields import AGE_GROUPS, MAX_DAYS
+from sim.kernels import draw_days
 from sim.population import AT_NODE, Population, span
-from sim.policies.vaccination import PRIOR_DOSES
 from sim.rng import Stream, categories, day_key, generator, uniforms
 from sim.routes import Routes
-from sim.schema import AGE_GROUPS
 
 log = logging.getLogger(__name__)
-LONG_AGO = -30000  # last-dose day of people vaccinated before they set off
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ class Arrivals:
         self.start_date: date = graph.graph["start_date"]
         self.traits = OriginTraits.of(graph, disease)
         self.flow = graph.graph["arrivals"]
-        self.on_arrival = None  # called with (people, rows, origins) for traits that policies draw
+        self.on_arrival = None  # called with (people, rows, vaccinated) for what programmes set on arrival
         self.initial = graph.graph["initial"]
         if self.flow is not None:
             entry_total = sum(self.flow.entry.values())
@@ -107,7 +104,7 @@ class Arrivals:
         month = (self.start_date + timedelta(days=day)).month
         return self.flow.people_per_day * self.season[month - 1]
 
-    def admit(self, people: Population, day: int, tally: np.ndarray) -> None:
+    def admit(self, people: Population, day: int, tally) -> None:
         """Today's arrivals enter at their entry nodes."""
         if self.flow is None:
             return
@@ -128,11 +125,11 @@ class Arrivals:
         origins = np.repeat(group_origins, sizes)
         self._place(people, rows, group_uids, nodes, day)
         infected = self._draw_traits(people, rows, origins, day)
-        np.add.at(tally[0, :, ARRIVALS], nodes, 1)
-        np.add.at(tally[0, :, ENTRIES], nodes, 1)
-        np.add.at(tally[0, :, IMPORTED], nodes[infected], 1)
+        tally.count("arrivals", nodes)
+        tally.count("entries", nodes)
+        tally.count("imported_infections", nodes[infected])
 
-    def admit_initial(self, people: Population, tally: np.ndarray) -> None:
+    def admit_initial(self, people: Population, tally) -> None:
         """The scenario's initial groups enter on day 0 (each person travels alone); they count as
         day-0 arrivals, and their infected as imported infections."""
         for group in self.initial:
@@ -143,14 +140,17 @@ class Arrivals:
             origins = np.full(group.people, origin)
             people.origin[span(rows)] = origin
             people.age_group[span(rows)] = self._age_groups(people.uid[span(rows)], origins)
-            if self.on_arrival is not None:
-                self.on_arrival(people, rows, origins)
             people.state[rows[group.infected: group.infected + group.immune]] = self.disease.recovered
             infected = rows[: group.infected]
             self._infect(people, infected, np.full(infected.shape[0], self.disease.exposed), day=0)
-            tally[0, node, ARRIVALS] += group.people
-            tally[0, node, ENTRIES] += group.people
-            tally[0, node, IMPORTED] += group.infected
+            if self.on_arrival is not None:
+                self.on_arrival(people, rows, np.zeros(rows.shape[0], dtype=np.bool_))
+            counts = np.zeros(self.routes.node_count, dtype=np.int64)
+            counts[node] = group.people
+            tally.add("arrivals", counts)
+            tally.add("entries", counts)
+            counts[node] = group.infected
+            tally.add("imported_infections", counts)
 
     def _place(self, people: Population, rows, group_uids, nodes, day: int) -> None:
         """Put new people at their first node with a dwell drawn per group (families stay together)."""
@@ -175,20 +175,18 @@ class Arrivals:
         """Age, vaccine protection, past immunity and infection on arrival; returns who is infected."""
         people.origin[span(rows)] = origins
         people.age_group[span(rows)] = self._age_groups(people.uid[span(rows)], origins)
-        if self.on_arrival is not None:
-            self.on_arrival(people, rows, origins)
         uids = people.uid[span(rows)].astype(np.int64)
         u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), uids)
         vaccinated = u < self.traits.vaccinated[origins]
         immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])
         people.protection[rows[vaccinated]] = self.vaccinated_level
-        people.doses[rows[vaccinated]] = PRIOR_DOSES
-        people.last_dose_day[rows[vaccinated]] = LONG_AGO
         people.state[rows[immune]] = self.disease.recovered
         states = categories(day_key(self.seed, Stream.IMPORTED, 0), uids, self.traits.infected_cumulative,
                             np.asarray(origins, dtype=np.int64))
         infected = ~immune & (states < len(self.disease.names))
         self._infect(people, rows[infected], states[infected], day)
+        if self.on_arrival is not None:
+            self.on_arrival(people, rows, vaccinated)
         return infected
 
     def _infect(self, people: Population, rows, states, day: int) -> None:

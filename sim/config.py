@@ -11,7 +11,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from sim.errors import ConfigError, Problem
-from sim.schema import RunConfig, parse_run_config
+from sim.runconfig import RunConfig, parse_run_config
 
 
 PACKAGE_DIR = Path(__file__).resolve().parent  # in a checkout conf/ is beside it; installed, a copy is inside

@@ -17,13 +17,15 @@ infectious), with the expectation taken over the compiled, discretised durations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.fields import MAX_DAYS
 from sim.schema import DiseaseParams, Stage
 
-INFECTIOUSNESS_SCALE = 1 << 16  # fixed point, so sums of infectiousness are exact in any order
+INFECTIOUSNESS_SHIFT = 16
+INFECTIOUSNESS_SCALE = 1 << INFECTIOUSNESS_SHIFT  # fixed point, so sums of infectiousness are exact in any order
 MAX_BRANCHES = 3
 QUANTILES = 2048  # a duration is one of this many equally likely whole-day values
 
@@ -69,6 +71,20 @@ class StateSpec:
     next: tuple[tuple[str, float], ...] = ()
 
 
+class StateTable(NamedTuple):
+    """The state table as the kernels take it (one argument, read by name)."""
+
+    next_state: np.ndarray
+    next_cumulative: np.ndarray
+    duration_table: np.ndarray
+    infectiousness: np.ndarray
+    susceptible: int
+    exposed: int
+    recovered: int
+    dead: int
+    beta: float
+
+
 @dataclass(frozen=True)
 class NaturalHistory:
     """The compiled state table (arrays indexed by state code)."""
@@ -103,8 +119,9 @@ class NaturalHistory:
         return self.names.index("dead")
 
     @property
-    def infectious_states(self) -> np.ndarray:
-        return np.flatnonzero(self.infectiousness > 0)
+    def table(self) -> StateTable:
+        return StateTable(self.next_state, self.next_cumulative, self.duration_table, self.infectiousness,
+                          self.susceptible, self.exposed, self.recovered, self.dead, float(self.beta))
 
     @property
     def infection_fatality(self) -> float:

@@ -1,58 +1,66 @@
-"""The daily numba kernels: movement, progression (with node pressure and stocks), transmission.
+"""The daily numba kernels of the core: movement, progression (with the day's stocks), transmission.
 
-Each kernel takes arrays, loops over people (or travel groups) in parallel, and writes counts into
+Each kernel takes arrays in named bundles (sim.population.People, sim.routes.RouteArrays,
+sim.disease.StateTable, DayKeys, Exposure), loops over people in parallel, and writes counts into
 a per-thread tally `tally[thread, node, metric]` (no atomics; summed over threads afterwards, and
-integer, so the sum is exact in any order). Every random number is `uniform_at(key, uid)` with a key
-for the day and the decision, so results are the same on any number of threads.
+integer, so the sum is exact in any order). A bundle is unpacked into local arrays before the
+parallel loop (numba's parallel loops cannot take tuples of arrays). Every random number is
+`uniform_at(key, uid)` with a key for the day and the decision, so results are the same on any
+number of threads.
 
 The plain-Python readings of the same rules are in `tests/reference.py`; tests compare the two.
 """
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
+from sim.disease import INFECTIOUSNESS_SCALE, INFECTIOUSNESS_SHIFT
 from sim.fields import MAX_DAYS
 from sim.population import (
-    AT_NODE, DEAD, EXITED, IN_CARE, ISOLATED, NOT_IN_CARE, NOT_ISOLATED, NOT_REFERRED, ON_EDGE, REFERRED,
+    AT_NODE, DEAD, EXITED, IN_CARE, ISOLATED, NOT_IN_CARE, NOT_ISOLATED, NOT_REFERRED, ON_EDGE, REDUCES_INFECTIOUSNESS,
+    REFERRED,
 )
-from sim.rng import uniform_at
+from sim.rng import Stream, day_key, uniform_at
 
-# Columns of the migrant tally [thread, node, metric]: flows of the day, then stocks at its end,
-# then one stock per natural-history state from STATE_FIRST on.
-MIGRANT_FLOWS = (
+# The core's columns of the migrant tally [thread, node, metric]. The flows come first, at fixed
+# places the kernels compile in; the stocks, the stocks by natural-history state and the
+# programmes' metrics follow (sim.results.TallyLayout).
+CORE_FLOWS = (
     "new_infections", "new_deaths", "arrivals", "entries", "exits", "exits_infectious", "imported_infections",
-    "screened", "true_positives", "false_positives", "screening_capacity_reached",
-    "isolations", "isolation_full", "held", "referrals", "doses", "completed_schedules",
-    "consultations", "turned_away", "days_to_care", "detected",
+    "detected",  # cases detected (by screening, in care, ...): surveillance reports them
 )
-MIGRANT_STOCKS = ("present", "in_transit", "isolated")
-COLUMN = {name: i for i, name in enumerate(MIGRANT_FLOWS + MIGRANT_STOCKS)}
-NEW_INFECTIONS, NEW_DEATHS, ARRIVALS = COLUMN["new_infections"], COLUMN["new_deaths"], COLUMN["arrivals"]
-ENTRIES = COLUMN["entries"]  # people reaching a node: from the route, or entering it there
-EXITS, EXITS_INFECTIOUS, IMPORTED = COLUMN["exits"], COLUMN["exits_infectious"], COLUMN["imported_infections"]
-SCREENED, TRUE_POSITIVES, FALSE_POSITIVES = COLUMN["screened"], COLUMN["true_positives"], COLUMN["false_positives"]
-SCREENING_CAPACITY_REACHED = COLUMN["screening_capacity_reached"]
-ISOLATIONS, ISOLATION_FULL, HELD = COLUMN["isolations"], COLUMN["isolation_full"], COLUMN["held"]
-REFERRALS = COLUMN["referrals"]
-DOSES, COMPLETED_SCHEDULES = COLUMN["doses"], COLUMN["completed_schedules"]
-CONSULTATIONS, TURNED_AWAY, DAYS_TO_CARE = COLUMN["consultations"], COLUMN["turned_away"], COLUMN["days_to_care"]
-DETECTED = COLUMN["detected"]
-PRESENT, IN_TRANSIT, ISOLATED_NOW = COLUMN["present"], COLUMN["in_transit"], COLUMN["isolated"]
-STATE_FIRST = len(COLUMN)
+CORE_STOCKS = ("present", "in_transit", "isolated")
+NEW_INFECTIONS, NEW_DEATHS, ARRIVALS, ENTRIES, EXITS, EXITS_INFECTIOUS, IMPORTED, DETECTED = range(len(CORE_FLOWS))
 CHUNK = 8192  # people per parallel task in counting kernels: one thread-id lookup per chunk, not per person
+FLAG_COMBINATIONS = REDUCES_INFECTIOUSNESS + 1  # tables indexed by flags & REDUCES_INFECTIOUSNESS
 
 
-@nb.njit(cache=True)
-def gathered(rows, found):
-    """The rows a chunked parallel selection chose, in person order: chunk c wrote its first
-    `found[c]` choices at rows[c * CHUNK:]. Work in proportion to the rows chosen, so a policy that
-    picks a few people a day out of millions does not pay for a pass that builds an index."""
-    out = np.empty(found.sum(), dtype=np.int64)
-    k = 0
-    for chunk in range(found.shape[0]):
-        out[k: k + found[chunk]] = rows[chunk * CHUNK: chunk * CHUNK + found[chunk]]
-        k += found[chunk]
-    return out
+class DayKeys(NamedTuple):
+    """The day's keys of the core's random decisions (sim.rng.Stream), read by name."""
+
+    route: np.uint64
+    dwell: np.uint64
+    branch: np.uint64
+    duration: np.uint64
+    care_survival: np.uint64
+    infection: np.uint64
+    latent: np.uint64
+
+    @classmethod
+    def of(cls, seed: int, day: int) -> "DayKeys":
+        return cls(*(day_key(seed, getattr(Stream, name.upper()), day) for name in cls._fields))
+
+
+class Exposure(NamedTuple):
+    """Force of infection on migrants, per node: from the site (crowding included), per unit of
+    contact with the host community, the host contact share, and the travel group's share."""
+
+    site_rate: np.ndarray
+    host_rate: np.ndarray
+    host_share: np.ndarray
+    group_share: float
 
 
 @nb.njit(cache=True)
@@ -80,9 +88,7 @@ def day_after(day, days):
 
 
 @nb.njit(cache=True, parallel=True)
-def move(count, where, node, edge, leave_day, group, state, infectious, hold_timer, flags, arrival_day, day,
-         out_start, edge_target, edge_travel, choice_cumulative, choice_total, choice_last, is_destination,
-         dwell_table, route_key, dwell_key, tally):
+def move(people, routes, choice, states, day, keys, tally):
     """Movement: people whose time at a node is over leave along an open outgoing edge (chosen by
     weight, with the day's sim.routes.RouteChoice tables), travel for the edge's days and arrive;
     at a destination they leave the model. People referred for care choose only among open edges
@@ -91,14 +97,21 @@ def move(count, where, node, edge, leave_day, group, state, infectious, hold_tim
     Reads: where, node, edge, leave_day, group, state, hold_timer. Writes: where, node, edge,
     leave_day, hold_timer, flags (isolation ends, referral used), arrival_day; tally ENTRIES at the
     node reached, EXITS, EXITS_INFECTIOUS at the exit node.
-    One step: people held (isolated, or travel delayed by a policy) count their hold down and stay;
-    others move on the day their stay or journey ends (`leave_day`), or the first day after it that
-    they are not held: a destination lets the person out, another node sends them on; with every
-    way out closed they wait a day and try again. A stay of T days begun on day d ends on day
+    One step: people held (isolated, or travel delayed by a programme) count their hold down and
+    stay; others move on the day their stay or journey ends (`leave_day`), or the first day after
+    it that they are not held: a destination lets the person out, another node sends them on; with
+    every way out closed they wait a day and try again. A stay of T days begun on day d ends on day
     d + T. Route and dwell draws are keyed by travel group, so a group stays together.
     Each chunk first lists who moves today, in a lean pass that only reads everyone else, then
     moves them.
     """
+    count, where, node, edge, leave_day = people.count, people.where, people.node, people.edge, people.leave_day
+    group, state, hold_timer, flags, arrival_day = people.group, people.state, people.hold_timer, people.flags, people.arrival_day
+    out_start, edge_target, edge_travel = routes.out_start, routes.edge_target, routes.edge_travel
+    is_destination, dwell_table = routes.is_destination, routes.dwell_table
+    cumulative, total, last = choice.cumulative, choice.total, choice.last
+    infectiousness = states.infectiousness
+    route_key, dwell_key = keys.route, keys.dwell
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
         movers = np.empty(CHUNK, dtype=np.int32)
@@ -128,21 +141,21 @@ def move(count, where, node, edge, leave_day, group, state, infectious, hold_tim
             if is_destination[here]:
                 where[i] = EXITED
                 tally[thread, here, EXITS] += 1
-                if infectious[state[i]]:
+                if infectiousness[state[i]] > 0:
                     tally[thread, here, EXITS_INFECTIOUS] += 1
                 continue
             row = 0
             if flags[i] & REFERRED:
                 flags[i] &= NOT_REFERRED
-                if choice_last[1, here] >= 0:
+                if last[1, here] >= 0:
                     row = 1
-            chosen = choice_last[row, here]
+            chosen = last[row, here]
             if chosen < 0:
                 leave_day[i] = day + 1
                 continue
-            pick = uniform_at(route_key, group[i]) * choice_total[row, here]
+            pick = uniform_at(route_key, group[i]) * total[row, here]
             for e in range(out_start[here], out_start[here + 1]):
-                if choice_cumulative[row, e] > pick:
+                if cumulative[row, e] > pick:
                     chosen = e
                     break
             target = edge_target[chosen]
@@ -158,22 +171,25 @@ def move(count, where, node, edge, leave_day, group, state, infectious, hold_tim
 
 
 @nb.njit(cache=True, parallel=True)
-def progress(count, uid, where, node, state, state_timer, state_day, flags, day, next_state, next_cumulative,
-             duration_table, dead_state, recovered_state, treatment_effect, branch_key, duration_key, care_key,
-             holdings, tally):
+def progress(people, states, day, treatment_effect, keys, holdings, tally):
     """Progression, and what each node holds after it: each person's natural-history timer counts
     down; at zero they move to a next state (drawn by the branch probabilities) and draw its
     duration. Care lowers the chance of dying: a death drawn for someone in care is averted with
     probability `treatment_effect`. In the same pass, everyone still on the route is counted once,
-    into `holdings[thread, node, where, flags & 3, state]` (where: 0 at the node, 1 on the way to
-    it; flags & 3: isolated, in care), from which `stocks` derives the day's stocks and the
-    infectiousness present at each node, without a second pass over everyone.
+    into `holdings[thread, node, where, flags & REDUCES_INFECTIOUSNESS, state]` (where: 0 at the
+    node, 1 on the way to it), from which `stocks` derives the day's stocks and the infectiousness
+    present at each node, without a second pass over everyone.
 
     Reads: where, node, state, state_timer, flags; the disease's state table.
     Writes: state, state_timer, state_day, flags (care ends with the infection), where (DEAD);
     holdings; tally NEW_DEATHS at the node.
     """
-    states = duration_table.shape[0]
+    count, uid, where, node, flags = people.count, people.uid, people.where, people.node, people.flags
+    state, state_timer, state_day = people.state, people.state_timer, people.state_day
+    next_state, next_cumulative, duration_table = states.next_state, states.next_cumulative, states.duration_table
+    dead_state, recovered_state = states.dead, states.recovered
+    branch_key, duration_key, care_key = keys.branch, keys.duration, keys.care_survival
+    state_count = duration_table.shape[0]
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
         for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
@@ -202,48 +218,66 @@ def progress(count, uid, where, node, state, state_timer, state_day, flags, day,
                         tally[thread, node[i], NEW_DEATHS] += 1
                         continue
                     current = upcoming
-            holdings[thread, node[i], ((status - AT_NODE) * 4 + (flags[i] & 3)) * states + current] += 1
+            cell = ((status - AT_NODE) * FLAG_COMBINATIONS + (flags[i] & REDUCES_INFECTIOUSNESS)) * state_count + current
+            holdings[thread, node[i], cell] += 1
 
 
 def holdings_array(threads: int, node_count: int, state_count: int) -> np.ndarray:
-    """Zeroed counts for `progress`: [thread, node, where (2) x flags & 3 (4) x state], flattened
-    over the last three so the kernel adds to one cell per person."""
-    return np.zeros((threads, node_count, 2 * 4 * state_count), dtype=np.int64)
+    """Zeroed counts for `progress`: [thread, node, where (2) x flag combination x state],
+    flattened over the last three so the kernel adds to one cell per person."""
+    return np.zeros((threads, node_count, 2 * FLAG_COMBINATIONS * state_count), dtype=np.int64)
 
 
-def stocks(holdings, infectiousness_fixed, kept_fixed, tally) -> tuple[np.ndarray, np.ndarray]:
-    """From `progress`'s holdings: write the day's stocks into `tally[0]` (present, in transit,
-    isolated, each state), and return the people present at each node and their summed
-    infectiousness (isolation and care keep `kept_fixed[flags & 3]` of it; fixed point, scaled by
-    2**16 and truncated per person, so the sum is exact and the same on any number of threads)."""
-    states = infectiousness_fixed.shape[0]
-    held = holdings.sum(axis=0).reshape(-1, 2, 4, states)  # node, where, flags & 3, state
-    present = held[:, 0].sum(axis=(1, 2))
-    tally[0, :, PRESENT] += present
-    tally[0, :, IN_TRANSIT] += held[:, 1].sum(axis=(1, 2))
-    tally[0, :, ISOLATED_NOW] += held[:, :, 1::2].sum(axis=(1, 2, 3))  # flags & 3 odd: ISOLATED
-    tally[0, :, STATE_FIRST: STATE_FIRST + states] += held.sum(axis=(1, 2))
-    per_person = (kept_fixed[:, None] * infectiousness_fixed[None, :]) >> 16  # [flags & 3, state]
-    infectious_fixed = (held[:, 0] * per_person).sum(axis=(1, 2))
-    return present, infectious_fixed
+class Holdings(NamedTuple):
+    """What `progress` counted, summed over threads: the day's stocks, and the people present at
+    each node with their summed infectiousness (fixed point, INFECTIOUSNESS_SCALE)."""
+
+    present: np.ndarray  # [node]
+    in_transit: np.ndarray  # [node]
+    isolated: np.ndarray  # [node]
+    by_state: np.ndarray  # [node, state], at the node or on the way to it
+    infectious_fixed: np.ndarray  # [node]
+
+
+def holdings_of(holdings, infectiousness_fixed, kept) -> Holdings:
+    """From `progress`'s holdings: isolation and care keep `kept[flags & REDUCES_INFECTIOUSNESS]`
+    of a person's infectiousness (fixed point and truncated per person, so the sum is exact and
+    the same on any number of threads)."""
+    state_count = infectiousness_fixed.shape[0]
+    held = holdings.sum(axis=0).reshape(-1, 2, FLAG_COMBINATIONS, state_count)  # node, where, flags, state
+    isolated = (np.arange(FLAG_COMBINATIONS) & ISOLATED) != 0
+    kept_fixed = np.round(np.asarray(kept) * INFECTIOUSNESS_SCALE).astype(np.int64)
+    per_person = (kept_fixed[:, None] * infectiousness_fixed[None, :]) >> INFECTIOUSNESS_SHIFT  # [flags, state]
+    return Holdings(
+        present=held[:, 0].sum(axis=(1, 2)),
+        in_transit=held[:, 1].sum(axis=(1, 2)),
+        isolated=held[:, :, isolated].sum(axis=(1, 2, 3)),
+        by_state=held.sum(axis=(1, 2)),
+        infectious_fixed=(held[:, 0] * per_person).sum(axis=(1, 2)),
+    )
 
 
 @nb.njit(cache=True, parallel=True)
-def infect(count, uid, group, where, node, edge, state, state_timer, state_day, flags, day,
-           protection, protection_values, infectiousness, kept, site_rate, host_rate, host_share, group_share, beta,
-           exposed_state, duration_table, susceptible_state, infection_key, latent_key, tally):
+def infect(people, states, protection_values, kept, exposure, day, keys, tally):
     """Transmission: each susceptible person is infected with probability 1 - exp(-lambda), where
     lambda mixes the site (frequency-dependent, crowding included in `site_rate`), the host
     community (`host_rate`, where the node has one) and co-located members of the travel group
     (the neighbouring rows with the same group uid). Contact shares that have no partner (alone, no
     host community) go to the site, so the total contact rate, and r0 at a site within capacity,
     is the same for everyone. On an edge only the group is met. Vaccine protection (a level,
-    `protection_values[level]`) multiplies susceptibility by 1 - protection.
+    `protection_values[level]`) multiplies susceptibility by 1 - protection; a group member keeps
+    `kept[flags & REDUCES_INFECTIOUSNESS]` of their infectiousness.
 
     Reads: day-t states of everyone (newly exposed people are not infectious, so the order in
     which people are visited, and which thread visits them, changes nothing).
     Writes: state, state_timer, state_day of the newly infected; tally NEW_INFECTIONS at their node.
     """
+    count, uid, group, where, node, edge = people.count, people.uid, people.group, people.where, people.node, people.edge
+    state, state_timer, state_day, flags, protection = people.state, people.state_timer, people.state_day, people.flags, people.protection
+    infectiousness, duration_table, beta = states.infectiousness, states.duration_table, states.beta
+    susceptible_state, exposed_state = states.susceptible, states.exposed
+    site_rate, host_rate, host_share, group_share = exposure.site_rate, exposure.host_rate, exposure.host_share, exposure.group_share
+    infection_key, latent_key = keys.infection, keys.latent
     # The probability for a person without partners at a node, by protection level, with the very
     # operations of the general case below: one lookup instead of an exponential per person.
     alone = np.empty((protection_values.shape[0], site_rate.shape[0]))
@@ -277,7 +311,7 @@ def infect(count, uid, group, where, node, edge, state, state_timer, state_day, 
             for b in range(first, last):
                 if b != a and where[b] == status and node[b] == here and edge[b] == edge[a]:
                     partners += 1
-                    group_infectious += infectiousness[state[b]] * kept[flags[b] & 3]
+                    group_infectious += infectiousness[state[b]] * kept[flags[b] & REDUCES_INFECTIOUSNESS]
             if status == ON_EDGE:
                 rate = group_share * beta * group_infectious / partners if partners > 0 else 0.0
             else:
@@ -294,11 +328,3 @@ def infect(count, uid, group, where, node, edge, state, state_timer, state_day, 
                 state_day[a] = day
                 state_timer[a] = sample_days(duration_table, exposed_state, uniform_at(latent_key, uid[a]))
                 tally[thread, here, NEW_INFECTIONS] += 1
-
-
-def add_new_infections_to_stocks(tally, susceptible_state, exposed_state):
-    """Move the day's new infections from the susceptible to the exposed stock, at their node
-    (`progress` counted the stocks before transmission)."""
-    new = tally[:, :, NEW_INFECTIONS].sum(axis=0)
-    tally[0, :, STATE_FIRST + susceptible_state] -= new
-    tally[0, :, STATE_FIRST + exposed_state] += new

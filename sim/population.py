@@ -1,14 +1,20 @@
 """People as a struct of arrays: one row a person, preallocated, grown in chunks, and compacted.
 
+Each person-level property is declared once, by its owner, as a `Column` (name, dtype, fill):
+the core declares `CORE_COLUMNS`; a programme declares its own (sim.programme.Programme.columns),
+and `Population` is built from the declarations of the run (LASER's `add_scalar_property`,
+Starsim's `define_states`). Programmes may also claim flag bits by name (`FlagBits`).
+
 Rows past `count` are not yet in use (future arrivals). Each person keeps a `uid` (their arrival
 number) and each travel group a group uid: random numbers are keyed by these, never by row, so
 compaction (dropping the rows of people who left the route or died, keeping order) changes no
 result, and memory stays flat on long runs. Travel groups (families) are contiguous rows with the
 same group uid, so a kernel finds a person's group by looking at the neighbouring rows, without a
-group table. 32 bytes a person.
+group table.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -16,46 +22,52 @@ import numpy as np
 # here, so never renumber them: add new ones.
 # where a person is
 ABSENT, AT_NODE, ON_EDGE, EXITED, DEAD = 0, 1, 2, 3, 4
-# bits of Population.flags
+# the core's bits of the `flags` column: what programmes can do to a person that the core's rules
+# read (movement holds and refers, isolation and care cut infectiousness, care averts deaths,
+# detection feeds surveillance). Programmes claim the other bits by name (FlagBits).
 ISOLATED, IN_CARE, WAS_DETECTED, REFERRED = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
 NOT_ISOLATED, NOT_IN_CARE, NOT_REFERRED = np.uint8(0xFF ^ 1), np.uint8(0xFF ^ 2), np.uint8(0xFF ^ 8)
-
-PERSON_DTYPES = {
-    "uid": np.int32,  # arrival number: the person's key for random numbers
-    "where": np.int8,
-    "node": np.int16,  # current node; while travelling, the node the edge leads to
-    "edge": np.int16,  # edge being travelled, -1 otherwise
-    "leave_day": np.int16,  # day the stay at the node, or the journey on the edge, ends
-    "state": np.int8,  # natural-history state code
-    "state_timer": np.int16,  # days left in that state (durations are stored up to MAX_DAYS)
-    "protection": np.uint8,  # vaccine protection level (sim.policies.vaccination.ProtectionLevels)
-    "group": np.int32,  # travel group uid: the group's key for random numbers
-    "origin": np.int8,
-    "age_group": np.int8,
-    "arrival_day": np.int16,  # day of arrival at the current node
-    "state_day": np.int16,  # day the current natural-history state began
-    "hold_timer": np.int16,  # days left in isolation or held by a policy (no travel meanwhile)
-    "flags": np.uint8,  # ISOLATED | IN_CARE | WAS_DETECTED | REFERRED
-    "barriers": np.uint8,  # one bit per access-to-care barrier (sim.policies.care.BARRIERS)
-    "doses": np.int8,  # vaccine doses received
-    "last_dose_day": np.int16,
-}
+CORE_FLAGS = ISOLATED | IN_CARE | WAS_DETECTED | REFERRED
+# the bits that cut a person's infectiousness: tables of what is kept are indexed by flags & this
+REDUCES_INFECTIOUSNESS = ISOLATED | IN_CARE
 
 
-def span(rows: np.ndarray) -> slice:
-    """Consecutive rows (as `add_groups` returns them) as a slice: writing through a slice is a
-    block copy, through an index array a scatter, several times slower on millions of rows."""
-    return slice(int(rows[0]), int(rows[-1]) + 1) if rows.shape[0] else slice(0, 0)
+@dataclass(frozen=True)
+class Column:
+    """One person-level property: its name, numpy dtype, the value of an unused row, and who owns
+    it (the core, or the programme kind that declared it)."""
+
+    name: str
+    dtype: type
+    fill: int = 0
+    owner: str = "core"
+    doc: str = ""
 
 
-def _grown(array: np.ndarray, size: int, fill) -> np.ndarray:
-    bigger = np.full(size, fill, dtype=array.dtype)
-    bigger[: array.shape[0]] = array
-    return bigger
+CORE_COLUMNS = (
+    Column("uid", np.int32, doc="arrival number: the person's key for random numbers"),
+    Column("where", np.int8, doc="ABSENT, AT_NODE, ON_EDGE, EXITED or DEAD"),
+    Column("node", np.int16, doc="current node; while travelling, the node the edge leads to"),
+    Column("edge", np.int16, -1, doc="edge being travelled, -1 otherwise"),
+    Column("leave_day", np.int16, doc="day the stay at the node, or the journey on the edge, ends"),
+    Column("state", np.int8, doc="natural-history state code"),
+    Column("state_timer", np.int16, doc="days left in that state (durations are stored up to MAX_DAYS)"),
+    Column("protection", np.uint8, doc="vaccine protection level (sim.protection.ProtectionLevels)"),
+    Column("group", np.int32, doc="travel group uid: the group's key for random numbers"),
+    Column("origin", np.int8, doc="origin code (index into the scenario's origins)"),
+    Column("age_group", np.int8, doc="index into sim.fields.AGE_GROUPS"),
+    Column("arrival_day", np.int16, doc="day of arrival at the current node"),
+    Column("state_day", np.int16, doc="day the current natural-history state began"),
+    Column("hold_timer", np.int16, doc="days left in isolation or held by a programme (no travel meanwhile)"),
+    Column("flags", np.uint8, doc="the core's bits (ISOLATED, IN_CARE, WAS_DETECTED, REFERRED) and programmes' bits"),
+)
 
 
-@dataclass
-class Population:
+class People(NamedTuple):
+    """The core columns of the rows in use, as the kernels take them (one argument, read by name,
+    so two arrays of the same type cannot be swapped without notice)."""
+
+    count: int
     uid: np.ndarray
     where: np.ndarray
     node: np.ndarray
@@ -71,23 +83,60 @@ class Population:
     state_day: np.ndarray
     hold_timer: np.ndarray
     flags: np.ndarray
-    barriers: np.ndarray
-    doses: np.ndarray
-    last_dose_day: np.ndarray
-    count: int = 0
-    arrived: int = 0  # people ever added: the next uid
-    groups_arrived: int = 0  # travel groups ever added: the next group uid
+
+
+class FlagBits:
+    """The free bits of the `flags` column, handed out to programmes by name."""
+
+    def __init__(self, names: tuple[str, ...]):
+        free = [np.uint8(1 << bit) for bit in range(8) if not CORE_FLAGS & (1 << bit)]
+        if len(names) > len(free):
+            raise ValueError(f"programmes claim {len(names)} flag bits ({', '.join(names)}); {len(free)} are free")
+        if len(set(names)) != len(names):
+            raise ValueError(f"a flag bit is claimed twice: {sorted(names)}")
+        self.bits = dict(zip(names, free))
+
+    def __getitem__(self, name: str) -> np.uint8:
+        return self.bits[name]
+
+
+def span(rows: np.ndarray) -> slice:
+    """Consecutive rows (as `add_groups` returns them) as a slice: writing through a slice is a
+    block copy, through an index array a scatter, several times slower on millions of rows."""
+    return slice(int(rows[0]), int(rows[-1]) + 1) if rows.shape[0] else slice(0, 0)
+
+
+class Population:
+    """The arrays of every declared column (as attributes: `people.node`), `count` rows in use."""
+
+    def __init__(self, rows: int, columns: tuple[Column, ...] = CORE_COLUMNS, flags: tuple[str, ...] = ()):
+        names = [column.name for column in columns]
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        if duplicated:
+            raise ValueError(f"person columns declared twice: {duplicated}")
+        self.columns = tuple(columns)
+        self.flag_bits = FlagBits(tuple(flags))
+        rows = max(int(rows), 16)
+        for column in self.columns:
+            setattr(self, column.name, np.full(rows, column.fill, dtype=column.dtype))
+        self.count = 0
+        self.arrived = 0  # people ever added: the next uid
+        self.groups_arrived = 0  # travel groups ever added: the next group uid
 
     @classmethod
-    def empty(cls, people: int) -> "Population":
-        people = max(int(people), 16)
-        arrays = {name: np.zeros(people, dtype=dtype) for name, dtype in PERSON_DTYPES.items()}
-        arrays["edge"][:] = -1
-        return cls(**arrays)
+    def empty(cls, rows: int, like: "Population | None" = None) -> "Population":
+        """No one yet, room for `rows`; with the columns and flag bits of `like` if given."""
+        if like is None:
+            return cls(rows)
+        return cls(rows, like.columns, tuple(like.flag_bits.bits))
 
     @property
     def capacity(self) -> int:
         return self.where.shape[0]
+
+    def view(self) -> People:
+        """The core columns of the rows in use, for the kernels."""
+        return People(self.count, *(getattr(self, name) for name in People._fields[1:]))
 
     def reserve(self, people: int) -> None:
         """Make room for `people` more rows: first by dropping the rows of people no longer on the
@@ -98,17 +147,20 @@ class Population:
                 self.compact()
         if self.count + people > self.capacity:
             size = max(self.count + people, int(self.capacity * 1.5))
-            for name in PERSON_DTYPES:
-                setattr(self, name, _grown(getattr(self, name), size, -1 if name == "edge" else 0))
+            for column in self.columns:
+                array = getattr(self, column.name)
+                bigger = np.full(size, column.fill, dtype=column.dtype)
+                bigger[: array.shape[0]] = array
+                setattr(self, column.name, bigger)
 
     def compact(self) -> None:
         """Drop the rows of people who left the route or died, keeping everyone else in order."""
         rows = self.where[: self.count]
         keep = np.flatnonzero((rows == AT_NODE) | (rows == ON_EDGE))
-        for name in PERSON_DTYPES:
-            array = getattr(self, name)
+        for column in self.columns:
+            array = getattr(self, column.name)
             array[: keep.shape[0]] = array[keep]
-            array[keep.shape[0]: self.count] = -1 if name == "edge" else 0
+            array[keep.shape[0]: self.count] = column.fill
         self.count = keep.shape[0]
 
     def add_groups(self, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -131,6 +183,5 @@ class Population:
         row = int(np.searchsorted(self.uid[: self.count], uid))
         return row if row < self.count and self.uid[row] == uid else None
 
-    @staticmethod
-    def bytes_per_person() -> int:
-        return sum(np.dtype(dtype).itemsize for dtype in PERSON_DTYPES.values())
+    def bytes_per_person(self) -> int:
+        return sum(np.dtype(column.dtype).itemsize for column in self.columns)

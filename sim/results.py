@@ -15,19 +15,13 @@ import numpy as np
 import pandas as pd
 
 from sim.hosts import HOST_METRICS
-from sim.kernels import MIGRANT_FLOWS, MIGRANT_STOCKS
-
-
-def migrant_metrics(state_names: tuple[str, ...]) -> tuple[str, ...]:
-    """Column names of the migrant tally, in kernel order (see sim.kernels)."""
-    return MIGRANT_FLOWS + MIGRANT_STOCKS + state_names
 
 
 @dataclass
 class Recorder:
     days: int
     node_ids: tuple[str, ...]
-    migrant_names: tuple[str, ...]
+    migrant_names: tuple[str, ...]  # the columns of the day's tally (sim.tally.Tally.names)
     migrants: np.ndarray = field(init=False)
     hosts: np.ndarray = field(init=False)
 
@@ -35,8 +29,9 @@ class Recorder:
         self.migrants = np.zeros((self.days, len(self.node_ids), len(self.migrant_names)), dtype=np.int64)
         self.hosts = np.zeros((self.days, len(self.node_ids), len(HOST_METRICS)), dtype=np.int64)
 
-    def record(self, day: int, tally: np.ndarray, hosts: np.ndarray) -> None:
-        self.migrants[day] = tally.sum(axis=0)
+    def record(self, day: int, migrants: np.ndarray, hosts: np.ndarray) -> None:
+        """A day's counts: [node, metric] of migrants (in `migrant_names` order) and of hosts."""
+        self.migrants[day] = migrants
         self.hosts[day] = hosts
 
     def metric(self, population: str, name: str) -> np.ndarray:
@@ -79,14 +74,9 @@ class Recorder:
         return table
 
 
-POLICY_TOTALS = ("detected", "screened", "true_positives", "false_positives", "screening_capacity_reached",
-                 "isolations", "isolation_full", "held", "referrals", "doses", "completed_schedules", "consultations",
-                 "turned_away")
-
-
-def summarise(recorder: Recorder, identity: dict, runtime_seconds: float, costs: dict | None = None,
-              delay_histogram: np.ndarray | None = None) -> dict:
-    """Totals a planner reads first, and the inputs that identify the run."""
+def summarise(recorder: Recorder, identity: dict, runtime_seconds: float, programmes: dict) -> dict:
+    """Totals a planner reads first, the inputs that identify the run, and the programmes' figures
+    (sim.programmes.policy.Programmes.summary: their totals, own figures and costs)."""
     migrant_infections = recorder.metric("migrants", "new_infections").sum(axis=1)
     host_infections = recorder.metric("hosts", "new_infections").sum(axis=1)
     daily = migrant_infections + host_infections
@@ -109,13 +99,8 @@ def summarise(recorder: Recorder, identity: dict, runtime_seconds: float, costs:
         "exported_infectious": int(recorder.metric("migrants", "exits_infectious").sum()),
         "still_in_transit": int(recorder.metric("migrants", "present")[last].sum()
                                 + recorder.metric("migrants", "in_transit")[last].sum()),
-        **{name: int(recorder.metric("migrants", name).sum()) for name in POLICY_TOTALS},
-        "isolation_days": int(recorder.metric("migrants", "isolated").sum()),
-        "mean_days_to_care": (float(recorder.metric("migrants", "days_to_care").sum()
-                                    / recorder.metric("migrants", "consultations").sum())
-                              if recorder.metric("migrants", "consultations").sum() else None),
-        "days_to_care_histogram": delay_histogram.tolist() if delay_histogram is not None else [],
-        "costs": costs or {},
+        "detected": int(recorder.metric("migrants", "detected").sum()),
+        **programmes,
         "runtime_seconds": round(runtime_seconds, 3),
     }
 

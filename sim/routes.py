@@ -7,6 +7,7 @@ scenario's events become a per-day open flag.
 
 import inspect
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -14,7 +15,18 @@ from mesa.discrete_space import Network
 
 from sim.disease import duration_table
 from sim.errors import ConfigError, Problem
-from sim.schema import NODE_KINDS, Stage
+from sim.fields import NODE_KINDS
+from sim.schema import Stage
+
+
+class RouteArrays(NamedTuple):
+    """What the movement kernel reads of the route (one argument, read by name)."""
+
+    out_start: np.ndarray
+    edge_target: np.ndarray
+    edge_travel: np.ndarray
+    is_destination: np.ndarray
+    dwell_table: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,10 @@ class Routes:
     def node_count(self) -> int:
         return len(self.node_ids)
 
+    @property
+    def arrays(self) -> RouteArrays:
+        return RouteArrays(self.out_start, self.edge_target, self.edge_travel, self.is_destination, self.dwell_table)
+
     def index(self, node_id: str) -> int:
         return self.node_ids.index(node_id)
 
@@ -59,8 +75,7 @@ class Routes:
         return self._choices[key]
 
 
-@dataclass(frozen=True)
-class RouteChoice:
+class RouteChoice(NamedTuple):
     """How people leaving a node choose an out-edge, as tables for the movement kernel. Row 0: any
     open edge; row 1: open edges to care (clinics, hospitals), for people referred there. Per edge,
     the cumulative weight of the node's eligible out-edges up to it (an edge not eligible adds

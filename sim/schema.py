@@ -1,8 +1,9 @@
-"""Validation in one place: the scenario file format and the composed run configuration.
+"""Validation of the core's inputs: the scenario file format, and the disease, transmission and
+scenario choice of a run (sim.runconfig adds the policy, whose fields the programmes declare).
 
 Pydantic models with `extra="forbid"`, so a misspelled key is an error, not a silent default.
-`parse_scenario` and `parse_run_config` return typed objects or raise `ConfigError` listing every
-bad value at once, each with its key path, the value and what is allowed.
+`parse_scenario` returns a typed scenario or raises `ConfigError` listing every bad value at once,
+each with its key path, the value and what is allowed (`problems_from`).
 """
 
 from datetime import date
@@ -15,11 +16,6 @@ from sim.fields import (
     AGE_GROUPS, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, NonNegative, Positive, Probability,
     Strict, integer, number, unwrap_sourced,
 )
-from sim.policies.care import CareConfig, Interventions
-from sim.policies.costs import CostConfig
-from sim.policies.mobile_teams import MobileTeamConfig
-from sim.policies.screening import ScreeningConfig
-from sim.policies.vaccination import VaccinationConfig
 
 
 # ---------------------------------------------------------------- scenario files
@@ -227,56 +223,6 @@ class ScenarioChoice(Strict):
     events: list[str] = []
 
 
-class SurveillanceConfig(Strict):
-    reporting_delay_days: Count
-    source: str = ""
-
-
-class PolicyConfig(Strict):
-    """A bundle of policies. Programmes are named, so one can be changed from the command line:
-    policy.screening.borders.sensitivity=0.9"""
-
-    name: Identifier
-    vaccination: dict[Identifier, VaccinationConfig] = {}
-    screening: dict[Identifier, ScreeningConfig] = {}
-    care: CareConfig
-    mobile_teams: dict[Identifier, MobileTeamConfig] = {}
-    surveillance: SurveillanceConfig
-    isolation_effect: Probability
-    costs: CostConfig
-    sources: dict[str, str] = {}
-
-    @model_validator(mode="after")
-    def _programmes_fit(self):
-        for name, team in self.mobile_teams.items():
-            if team.vaccination is not None and team.vaccination not in self.vaccination:
-                raise ValueError(f"mobile_teams.{name}.vaccination: {team.vaccination!r} is not a vaccination programme of this policy")
-            if team.testing is not None and team.testing not in self.screening:
-                raise ValueError(f"mobile_teams.{name}.testing: {team.testing!r} is not a screening programme of this policy")
-        return self
-
-    def baseline(self) -> "PolicyConfig":
-        """The same world with no intervention: no programmes, barriers at full strength."""
-        return self.model_copy(update={
-            "name": "baseline", "vaccination": {}, "screening": {}, "mobile_teams": {},
-            "care": self.care.model_copy(update={"interventions": Interventions()}),
-        })
-
-
-class RunConfig(Strict):
-    scenario: ScenarioChoice
-    disease: DiseaseParams
-    policy: PolicyConfig
-    transmission: Transmission
-    seed: integer(ge=0, lt=2**63)
-    days: integer(ge=1, le=MAX_DAYS)
-    progress: bool = True
-    threads: Optional[integer(ge=1)] = None
-    parallel_from_rows: Count = 50_000  # fewer rows of people: the day runs on one thread
-    debug: bool = False
-    compare_to_baseline: bool = True
-
-
 # ---------------------------------------------------------------- parsing
 
 
@@ -324,12 +270,5 @@ def parse_scenario(data, source: str) -> Scenario:
         raise ConfigError(source, [Problem("(top level)", type(data).__name__, "a scenario file must be a mapping of keys")])
     try:
         return Scenario.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(source, problems_from(error, data)) from None
-
-
-def parse_run_config(data: dict, source: str = "config") -> RunConfig:
-    try:
-        return RunConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(source, problems_from(error, data)) from None

@@ -5,12 +5,14 @@ import subprocess
 import sys
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import DEMO, ROOT, config
-from sim import ConfigError, RouteModel, load_scenario, run_config, simulate
+from sim import ConfigError, RouteModel, Site, load_scenario, run_config, simulate
 from sim.config import SCENARIO_DIR
+from sim.population import AT_NODE, EXITED, ON_EDGE
 
 
 def test_load_scenario_gives_the_route_graph():
@@ -61,13 +63,29 @@ def test_an_edited_graph_is_validated_too():
 
 
 def test_person_view():
-    model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*DEMO, "days=10")))
+    """The view of a person reads their row: where they are, on which edge, their state, the
+    programmes' own columns (vaccine doses, barriers)."""
+    model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"),
+                       run_config(config(*DEMO, "days=10", "policy=vaccinate_at_entry")))
     model.run()
     first_initial = model.person(0)
     assert first_initial["origin"] == "SYR" and first_initial["group_size"] == 1
-    person = model.person(int(model.people.uid[model.people.count - 1]))
-    assert person["where"] in ("at node", "on edge", "left at destination", "dead")
-    assert len(model.agents) == 6  # one Site agent per node
+    p, node_ids = model.people, model.routes.node_ids
+    at_node = int(np.flatnonzero(p.where[: p.count] == AT_NODE)[-1])
+    on_edge = int(np.flatnonzero(p.where[: p.count] == ON_EDGE)[0])
+    person = model.person(int(p.uid[at_node]))
+    assert (person["where"], person["node"], person["edge"]) == ("at node", node_ids[p.node[at_node]], None)
+    assert person["state"] == model.disease.names[p.state[at_node]]
+    assert person["vaccine_doses"] == p.doses[at_node] and isinstance(person["barriers"], list)
+    travelling = model.person(int(p.uid[on_edge]))
+    edge = p.edge[on_edge]
+    assert travelling["where"] == "on edge"
+    assert travelling["edge"] == (node_ids[model.routes.edge_source[edge]], node_ids[model.routes.edge_target[edge]])
+    gone = np.flatnonzero(p.where[: p.count] == EXITED)[0]  # a row kept until the arrays are compacted
+    assert model.person(int(p.uid[gone]))["where"] == "left at destination"
+    with pytest.raises(KeyError, match="has not arrived"):
+        model.person(p.arrived)
+    assert len([agent for agent in model.agents if isinstance(agent, Site)]) == 6  # one Site agent per node
 
 
 def test_command_line_with_scenario_file_and_run_dir(tmp_path):

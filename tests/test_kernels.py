@@ -7,7 +7,7 @@ import pytest
 import reference
 from sim import kernels
 from sim.disease import natural_history
-from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE, PERSON_DTYPES
+from sim.population import AT_NODE, CORE_COLUMNS, DEAD, EXITED, ON_EDGE, People
 from sim.rng import Stream, day_key, uniform_at, uniforms
 from sim.routes import RouteChoice, compile_routes
 from sim.scenario import load_scenario
@@ -48,7 +48,15 @@ def random_people(rng, n, node_count, edge_count, disease, group_sizes):
         "arrival_day": np.zeros(n),
         "state_day": np.zeros(n),
     }
-    return {name: values.astype(PERSON_DTYPES[name]) for name, values in people.items()}
+    dtypes = {column.name: column.dtype for column in CORE_COLUMNS}
+    return {name: values.astype(dtypes[name]) for name, values in people.items()}
+
+
+def view(p) -> People:
+    """The arrays as the kernels take them; columns a kernel does not read are zeros."""
+    n = len(p["where"])
+    return People(n, **{name: p.get(name, np.zeros(n, dtype=column.dtype))
+                        for name, column in ((c.name, c) for c in CORE_COLUMNS)})
 
 
 def group_table(sizes):
@@ -91,10 +99,9 @@ def test_move_agrees(routes, disease, seed):
     entries, exits, exits_infectious = reference.move(expected, table, edge_open, route_key, dwell_key, infectious, day=4)
     tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
     choice = RouteChoice.of(routes, edge_open)
-    kernels.move(len(p["where"]), p["where"], p["node"], p["edge"], p["leave_day"], p["group"], p["state"],
-                 infectious, p["hold_timer"], p["flags"], p["arrival_day"], 4, routes.out_start, routes.edge_target,
-                 routes.edge_travel, choice.cumulative, choice.total, choice.last, routes.is_destination,
-                 routes.dwell_table, route_key, dwell_key, tally)
+    keys = kernels.DayKeys.of(seed, 4)
+    assert (keys.route, keys.dwell) == (route_key, dwell_key)
+    kernels.move(view(p), routes.arrays, choice, disease.table, 4, keys, tally)
     for name in ("where", "node", "edge", "leave_day", "hold_timer", "flags", "arrival_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.ENTRIES], entries)
@@ -102,7 +109,8 @@ def test_move_agrees(routes, disease, seed):
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS_INFECTIOUS], exits_infectious)
 
 
-KEPT_FIXED = np.array([65536, 6554, 19661, 1966])  # isolation and care keep part of infectiousness
+KEPT = np.array([1.0, 0.1, 0.3, 0.03])  # isolation and care keep part of infectiousness
+KEPT_FIXED = np.round(KEPT * 65536).astype(np.int64)
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +129,10 @@ def test_progress_agrees(deadly_disease, seed):
     keys = day_key(seed, Stream.BRANCH, 9), day_key(seed, Stream.DURATION, 9), day_key(seed, Stream.CARE_SURVIVAL, 9)
     expected = copy(p)
     deaths = reference.progress(expected, disease, *keys, node_count=4, day=9, treatment_effect=0.5)
-    tally = np.zeros((THREADS, 4, kernels.STATE_FIRST + len(disease.names)), dtype=np.int64)
+    tally = np.zeros((THREADS, 4, len(kernels.CORE_FLOWS)), dtype=np.int64)
     holdings = kernels.holdings_array(THREADS, 4, len(disease.names))
-    kernels.progress(300, p["uid"], p["where"], p["node"], p["state"], p["state_timer"], p["state_day"], p["flags"], 9,
-                     disease.next_state, disease.next_cumulative, disease.duration_table, disease.dead,
-                     disease.recovered, 0.5, *keys, holdings, tally)
-    present, infectious = kernels.stocks(holdings, disease.infectiousness_fixed, KEPT_FIXED, tally)
+    kernels.progress(view(p), disease.table, 9, 0.5, kernels.DayKeys.of(seed, 9), holdings, tally)
+    held = kernels.holdings_of(holdings, disease.infectiousness_fixed, KEPT)
     for name in ("where", "state", "state_timer", "state_day", "flags"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     counts = tally.sum(0)
@@ -137,12 +143,12 @@ def test_progress_agrees(deadly_disease, seed):
         here = expected["node"] == node
         at_node = here & (expected["where"] == AT_NODE)
         weights = (disease.infectiousness_fixed[expected["state"][at_node]] * KEPT_FIXED[expected["flags"][at_node] & 3]) >> 16
-        assert counts[node, kernels.PRESENT] == present[node] == at_node.sum()
-        assert infectious[node] == weights.sum()
-        assert counts[node, kernels.IN_TRANSIT] == np.sum(here & (expected["where"] == ON_EDGE))
-        assert counts[node, kernels.ISOLATED_NOW] == np.sum(here & in_system & (expected["flags"] & 1 > 0))
+        assert held.present[node] == at_node.sum()
+        assert held.infectious_fixed[node] == weights.sum()
+        assert held.in_transit[node] == np.sum(here & (expected["where"] == ON_EDGE))
+        assert held.isolated[node] == np.sum(here & in_system & (expected["flags"] & 1 > 0))
         for s in range(len(disease.names)):
-            assert counts[node, kernels.STATE_FIRST + s] == np.sum(here & in_system & (expected["state"] == s))
+            assert held.by_state[node, s] == np.sum(here & in_system & (expected["state"] == s))
 
 
 def sizes_for(case, rng):
@@ -170,11 +176,10 @@ def test_infect_agrees(disease, seed, case):
     new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, PROTECTION_VALUES, kept, site_rate,
                            host_rate, host_share, 0.3, infection_key, latent_key, day=2)
     tally = np.zeros((THREADS, 3, 20), dtype=np.int64)
-    exposed = disease.exposed
-    kernels.infect(n, p["uid"], p["group"], p["where"], p["node"], p["edge"], p["state"], p["state_timer"],
-                   p["state_day"], p["flags"], 2, p["protection"], PROTECTION_VALUES, disease.infectiousness, kept, site_rate, host_rate, host_share, 0.3, disease.beta,
-                   exposed, disease.duration_table, disease.susceptible,
-                   infection_key, latent_key, tally)
+    keys = kernels.DayKeys.of(seed, 2)
+    assert (keys.infection, keys.latent) == (infection_key, latent_key)
+    kernels.infect(view(p), disease.table, PROTECTION_VALUES, kept, kernels.Exposure(site_rate, host_rate, host_share, 0.3),
+                   2, keys, tally)
     assert new.sum() > 0, "the inputs should infect someone, or the comparison is empty"
     for name in ("state", "state_timer", "state_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)

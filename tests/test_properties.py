@@ -51,9 +51,10 @@ def policy_config(policy):
                                if policy == "combined" else [])))
 
 
-def run(data, policy, seed):
+def run(data, policy, seed, check=False):
+    """A run; with `check`, every day's invariants are verified as it goes (sim.checks)."""
     graph = checked_graph(data, "random scenario")
-    model = RouteModel(graph, policy_config(policy).model_copy(update={"seed": seed}))
+    model = RouteModel(graph, policy_config(policy).model_copy(update={"seed": seed, "check": check}))
     model.run()
     return model
 
@@ -61,7 +62,7 @@ def run(data, policy, seed):
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(data=scenarios(), policy=st.sampled_from(POLICIES), seed=st.integers(0, 1000))
 def test_invariants_on_random_routes(data, policy, seed):
-    model = run(data, policy, seed)
+    model = run(data, policy, seed, check=True)
     metric = lambda name: model.recorder.metric("migrants", name)
     assert (model.recorder.migrants >= 0).all() and (model.recorder.hosts >= 0).all()
     arrived = np.cumsum(metric("arrivals").sum(axis=1))
@@ -70,11 +71,12 @@ def test_invariants_on_random_routes(data, policy, seed):
     np.testing.assert_array_equal(on_route + left, arrived)
     states = sum(metric(name) for name in model.disease.names if name != "dead")
     np.testing.assert_array_equal(states.sum(axis=1), on_route)
-    for name, programme in model.config.policy.screening.items():
-        if programme.isolation_places is not None:
-            assert (metric("isolated") <= max(programme.isolation_places, model.routes.isolation_places.max())).all()
-    consultations = model.policies.care_capacity.copy()
-    for team in model.policies.teams:
+    places = [p.places for p in model.programmes.running if p.kind == "screening"]  # each site's own limit
+    limit = np.max(places, axis=0) if places else np.zeros(model.routes.node_count, dtype=np.int64)
+    assert (metric("isolated") <= limit[None, :]).all()
+    care = next(p for p in model.programmes.running if p.kind == "care")
+    consultations = np.where(care.on_site, care.per_site, 0)
+    for team in (p.team for p in model.programmes.running if p.kind == "mobile_teams" and p.team is not None):
         for site in team.sites:
             consultations[site.index] += team.config.consultations_per_day
     assert (metric("consultations") <= consultations[None, :]).all()

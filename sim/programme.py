@@ -1,0 +1,133 @@
+"""What a programme is, as the core sees it: the protocol every policy programme follows.
+
+A programme (a vaccination campaign, border screening, care, a mobile team, ...) is one subclass
+of `Programme` in a module of `sim/programmes/`, found there by the registry
+(sim.programmes.registry). The class declares, for the registry to build the rest from:
+
+- `kind` (its key in a policy: `policy.<kind>.<name>`, or `policy.<kind>` if not `named`) and
+  `Config` (a pydantic model of its settings, each with its source or range);
+- `stage` (the stage of the day it runs in) and `rank` (its order within the stage);
+- `columns` (person columns it owns) and `flags` (flag bits it owns, by name);
+- `metrics` (daily counts per node it adds; summed into the run's summary unless listed in
+  `untotalled`) and `cost_items` (the summary's cost items it pays for);
+- its form in the baseline (`baseline`: by default none at all) and at zero strength
+  (`at_zero_strength`, for the test that a programme that does nothing changes nothing).
+
+An instance is built once per run for each programme of the policy, and the model calls it:
+`on_arrival` for new people, `step` once a day in its stage, and at the end `cost_by_day_and_node`
+and `summary`. Its random numbers come from `keys`, streams keyed by its kind, name and decision,
+so no list of streams is edited to add one. The core imports only this module from the policy
+side; programmes import the core.
+"""
+
+from enum import Enum
+from typing import ClassVar
+
+import numpy as np
+
+from sim.population import Column
+from sim.rng import day_key, named_stream
+
+
+class Stage(Enum):
+    """The stages of a day in which programmes run (see sim.model.RouteModel.step)."""
+
+    SITES_ACT = 3  # after arrivals, before progression: screening, vaccination, teams moving
+    CARE_SEEKING = 6  # after transmission: symptomatic people seek care
+
+
+class Programme:
+    """One programme of a policy, as it runs. Subclasses set the class attributes below."""
+
+    kind: ClassVar[str]
+    Config: ClassVar[type]
+    named: ClassVar[bool] = True
+    stage: ClassVar[Stage]
+    rank: ClassVar[int] = 50
+    columns: ClassVar[tuple[Column, ...]] = ()
+    flags: ClassVar[tuple[str, ...]] = ()
+    metrics: ClassVar[tuple[str, ...]] = ()
+    untotalled: ClassVar[tuple[str, ...]] = ()  # metrics the summary does not sum
+    cost_items: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, model, name: str, config):
+        self.model = model
+        self.name = name
+        self.config = config
+        self.cost = np.zeros((model.config.days, model.routes.node_count))  # [day, node], by `cost_item`
+
+    # ---------------------------------------------------------------- declared by the class
+
+    @classmethod
+    def baseline(cls, config):
+        """This kind's part of the policy in the world without intervention: none of a named kind."""
+        return {} if cls.named else config
+
+    @classmethod
+    def at_zero_strength(cls, config):
+        """The same programme doing nothing (for the test that it then changes nothing)."""
+        raise NotImplementedError(f"{cls.__name__} gives no zero-strength form")
+
+    @classmethod
+    def protections(cls, config, disease_efficacy: float) -> tuple[float, ...]:
+        """Vaccine protections this programme can give (they become the run's protection levels)."""
+        return ()
+
+    @classmethod
+    def policy_problems(cls, policy) -> list[str]:
+        """Rules across programmes of a policy (a team delivering a programme the policy lacks)."""
+        return []
+
+    # ---------------------------------------------------------------- called by the model
+
+    @property
+    def cost_item(self) -> str:
+        """The cost item `self.cost` adds to (the first of `cost_items`)."""
+        return self.cost_items[0]
+
+    def stream(self, decision: str) -> int:
+        return named_stream(f"{self.kind}.{self.name}.{decision}" if self.named else f"{self.kind}.{decision}")
+
+    def key(self, decision: str, day: int) -> np.uint64:
+        """The day key of one of this programme's decisions."""
+        return day_key(self.model.config.seed, self.stream(decision), day)
+
+    def on_arrival(self, people, rows: np.ndarray, vaccinated: np.ndarray) -> None:
+        """Set this programme's columns for new people (`rows`), after the core drew their traits
+        (`vaccinated`: bool per row, vaccinated at origin)."""
+
+    def step(self, day: int, tally) -> None:
+        """One day, in the programme's stage; add counts to `tally` (sim.kernels.Tally)."""
+
+    def brings(self, kind: str, name: str) -> tuple[int, int] | None:
+        """A site and daily capacity this programme adds today to programme `kind`.`name` (mobile
+        teams bring consultations, tests and doses), or None."""
+        return None
+
+    def removes_infectiousness(self) -> dict[int, float]:
+        """Shares of infectiousness removed from people with each core flag this programme sets
+        ({IN_CARE: 0.7}): the core's tables of what infectiousness is kept are built from these."""
+        return {}
+
+    def averts_deaths(self) -> float:
+        """The chance that a death of someone in care is averted (care's treatment effect)."""
+        return 0.0
+
+    def sites(self) -> np.ndarray:
+        """Bool per node: where the programme is offered (for the sites' view)."""
+        return np.zeros(self.model.routes.node_count, dtype=np.bool_)
+
+    def cost_by_day_and_node(self) -> np.ndarray:
+        return self.cost
+
+    def summary(self) -> dict:
+        """Figures for the run's summary beyond the totals of `metrics` (care's delay to care)."""
+        return {}
+
+    def describe(self, row: int) -> dict:
+        """This programme's view of one person (sim.model.RouteModel.person)."""
+        return {}
+
+    def problems(self, day: int) -> list[str]:
+        """Invariants broken today (for `check=true`): capacities exceeded and the like."""
+        return []

@@ -1,0 +1,195 @@
+"""A policy: its configuration, generated from the programme kinds, and its programmes in a run.
+
+`PolicyConfig` has the fields every policy has (name, currency, isolation, surveillance) and one
+per programme kind of the registry: `policy.<kind>` maps names to that kind's config (or, for a
+kind that is not `named`, is the config). So the baseline, the metric list, the summary's totals
+and cost items, and the person columns of a run all follow from the programme classes.
+"""
+
+import numpy as np
+from pydantic import create_model, model_validator
+
+from sim.errors import ConfigError
+from sim.fields import Count, Identifier, NonNegative, Probability, Strict
+from sim.kernels import FLAG_COMBINATIONS
+from sim.population import ISOLATED, Column
+from sim.programme import Programme, Stage
+from sim.programmes.actions import IsolationPlaces
+from sim.programmes.registry import programme_classes
+from sim.programmes.sites import SiteSelector
+
+
+class IsolationConfig(Strict):
+    """Isolation areas at the sites (their places are in the scenario, or a programme's own)."""
+
+    effect: Probability  # share of infectiousness removed in a site's isolation area
+    cost_per_day: NonNegative  # per person isolated, per day
+    sources: dict[str, str] = {}
+
+
+class SurveillanceConfig(Strict):
+    reporting_delay_days: Count
+    source: str = ""
+
+
+class PolicyBase(Strict):
+    """A bundle of programmes and the world they act in. Programmes are named, so one can be
+    changed from the command line: policy.screening.borders.sensitivity=0.9"""
+
+    name: Identifier
+    currency: str
+    isolation: IsolationConfig
+    surveillance: SurveillanceConfig
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _programmes_fit(self):
+        problems = [problem for cls in programme_classes() for problem in cls.policy_problems(self)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def programmes(self) -> list[tuple[type[Programme], str, object]]:
+        """(class, name, config) of each programme, in the order they run."""
+        found = []
+        for cls in programme_classes():
+            value = getattr(self, cls.kind)
+            found += [(cls, name, config) for name, config in value.items()] if cls.named else [(cls, cls.kind, value)]
+        return found
+
+    def baseline(self) -> "PolicyBase":
+        """The same world with no intervention: each kind in its baseline form."""
+        return self.model_copy(update={"name": "baseline", **{
+            cls.kind: cls.baseline(getattr(self, cls.kind)) for cls in programme_classes()}})
+
+    def at_zero_strength(self) -> "PolicyBase":
+        """Every programme kept, doing nothing (for tests: this must reproduce the baseline)."""
+        def zero(cls, value):
+            return {name: cls.at_zero_strength(config) for name, config in value.items()} if cls.named else cls.at_zero_strength(value)
+        return self.model_copy(update={cls.kind: zero(cls, getattr(self, cls.kind)) for cls in programme_classes()})
+
+    def columns(self) -> tuple[Column, ...]:
+        """The person columns of the kinds this policy runs."""
+        kinds = dict.fromkeys(cls for cls, _, _ in self.programmes())
+        return tuple(column for cls in kinds for column in cls.columns)
+
+    def flags(self) -> tuple[str, ...]:
+        kinds = dict.fromkeys(cls for cls, _, _ in self.programmes())
+        return tuple(flag for cls in kinds for flag in cls.flags)
+
+    def protections(self, disease_efficacy: float) -> list[float]:
+        return [value for cls, _, config in self.programmes() for value in cls.protections(config, disease_efficacy)]
+
+    @staticmethod
+    def metric_names() -> tuple[str, ...]:
+        """The metrics of every programme kind, in the order they run (a run records them all,
+        so every summary has the same keys whatever the policy)."""
+        return tuple(dict.fromkeys(name for cls in programme_classes() for name in cls.metrics))
+
+    def build(self, model) -> "Programmes":
+        return Programmes(model, self)
+
+
+def _policy_config() -> type[PolicyBase]:
+    fields = {cls.kind: ((dict[Identifier, cls.Config], {}) if cls.named else (cls.Config, ...))
+              for cls in programme_classes()}
+    return create_model("PolicyConfig", __base__=PolicyBase, __module__=__name__, **fields)
+
+
+PolicyConfig = _policy_config()
+
+
+class Programmes:
+    """The programmes of one run, in the order they run, the services they share (isolation
+    places, what mobile teams bring), and what they add up to (costs, the summary's figures)."""
+
+    def __init__(self, model, policy: PolicyBase):
+        self.model = model
+        self.policy = policy
+        self.check_sites(policy, model.routes.node_ids)
+        self.isolation = IsolationPlaces(model)
+        self.running = [cls(model, name, config) for cls, name, config in policy.programmes()]
+        self.by_stage = {stage: [p for p in self.running if p.stage is stage] for stage in Stage}
+
+    @staticmethod
+    def check_sites(policy: PolicyBase, node_ids: tuple[str, ...]) -> None:
+        """Every site a programme names is a node of the scenario."""
+        problems = []
+        for cls, name, config in policy.programmes():
+            path = f"policy.{cls.kind}.{name}" if cls.named else f"policy.{cls.kind}"
+            for key, value in config:
+                if isinstance(value, SiteSelector):
+                    problems += value.problems(f"{path}.{key}", node_ids)
+        if problems:
+            raise ConfigError("config", problems)
+
+    def run(self, stage: Stage, day: int, tally) -> None:
+        """Each programme of the stage, in order."""
+        for programme in self.by_stage[stage]:
+            programme.step(day, tally)
+
+    def on_arrival(self, people, rows: np.ndarray, vaccinated: np.ndarray) -> None:
+        for programme in self.running:
+            programme.on_arrival(people, rows, vaccinated)
+
+    def offer(self, kind: str, name: str, where: np.ndarray, per_site) -> tuple[np.ndarray, np.ndarray]:
+        """Where programme `kind`.`name` is offered today and its capacity at each site: its own
+        sites (`per_site` each), plus what other programmes bring (mobile teams)."""
+        offered = where.copy()
+        capacity = np.where(offered, per_site, 0).astype(np.int64)
+        for programme in self.running:
+            brought = programme.brings(kind, name)
+            if brought is not None:
+                site, per_day = brought
+                offered[site] = True
+                capacity[site] += per_day
+        return offered, capacity
+
+    def kept_infectiousness(self) -> np.ndarray:
+        """Share of infectiousness kept, by flags & REDUCES_INFECTIOUSNESS (isolated, in care)."""
+        removed = {int(ISOLATED): self.policy.isolation.effect}
+        for programme in self.running:
+            removed.update(programme.removes_infectiousness())
+        kept = np.ones(FLAG_COMBINATIONS)
+        for combination in range(FLAG_COMBINATIONS):
+            for bit, share in removed.items():
+                if combination & bit:
+                    kept[combination] *= 1.0 - share
+        return kept
+
+    def death_averted_in_care(self) -> float:
+        return max([programme.averts_deaths() for programme in self.running], default=0.0)
+
+    def offered_at(self, node: int) -> list[str]:
+        """The programmes offered at a node ("screening.borders", "care")."""
+        return [programme.kind if not programme.named else f"{programme.kind}.{programme.name}"
+                for programme in self.running if programme.sites()[node]]
+
+    def problems(self, day: int) -> list[str]:
+        return [problem for programme in self.running for problem in programme.problems(day)]
+
+    # ---------------------------------------------------------------- what they add up to
+
+    def isolation_cost(self) -> np.ndarray:
+        return self.model.recorder.metric("migrants", "isolated") * self.policy.isolation.cost_per_day
+
+    def cost_by_day_and_node(self) -> np.ndarray:
+        """[day, node] cost of every programme, and of isolation days."""
+        return sum((programme.cost_by_day_and_node() for programme in self.running), self.isolation_cost())
+
+    def costs(self) -> dict:
+        """Cost by item, for every item any programme kind has (0 where none ran)."""
+        items = {item: 0.0 for cls in programme_classes() for item in cls.cost_items}
+        for programme in self.running:
+            items[programme.cost_item] += float(programme.cost_by_day_and_node().sum())
+        items["isolation"] = float(self.isolation_cost().sum())
+        return {"currency": self.policy.currency, **items, "total": float(np.sum(list(items.values())))}
+
+    def summary(self) -> dict:
+        """Totals of every programme kind's metrics, each programme's own figures, costs."""
+        recorder = self.model.recorder
+        totals = {name: int(recorder.metric("migrants", name).sum())
+                  for cls in programme_classes() for name in cls.metrics if name not in cls.untotalled}
+        for programme in self.running:
+            totals.update(programme.summary())
+        return {**totals, "isolation_days": int(recorder.metric("migrants", "isolated").sum()), "costs": self.costs()}

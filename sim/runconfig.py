@@ -1,0 +1,37 @@
+"""The validated configuration of one run: the core's parts (sim.schema) and the policy, whose
+fields the programme kinds declare (sim.programmes.policy.PolicyConfig).
+
+`parse_run_config` returns a `RunConfig` or raises `ConfigError` listing every bad value at once,
+each with its key path, the value and what is allowed.
+"""
+
+from typing import Optional
+
+from pydantic import ValidationError
+
+from sim.errors import ConfigError
+from sim.fields import MAX_DAYS, Count, Strict, integer
+from sim.programmes.policy import PolicyConfig
+from sim.schema import DiseaseParams, ScenarioChoice, Transmission, problems_from
+
+
+class RunConfig(Strict):
+    scenario: ScenarioChoice
+    disease: DiseaseParams
+    policy: PolicyConfig
+    transmission: Transmission
+    seed: integer(ge=0, lt=2**63)
+    days: integer(ge=1, le=MAX_DAYS)
+    progress: bool = True
+    threads: Optional[integer(ge=1)] = None
+    parallel_from_rows: Count = 50_000  # fewer rows of people: the day runs on one thread
+    debug: bool = False
+    compare_to_baseline: bool = True
+    check: bool = False  # verify the model's invariants every simulated day (sim.checks)
+
+
+def parse_run_config(data: dict, source: str = "config") -> RunConfig:
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(source, problems_from(error, data)) from None
