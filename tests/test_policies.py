@@ -104,6 +104,13 @@ def model_for(*overrides):
     return RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*BASE, *overrides)))
 
 
+def test_a_programme_that_is_not_routine_gives_doses_only_when_brought_people():
+    """`routine: false`: nobody present is offered a dose by the programme itself (it keeps its
+    supply for people other programmes bring, such as a case's contacts)."""
+    assert run("policy=vaccinate_at_entry").summary["doses"] > 0
+    assert run("policy=vaccinate_at_entry", "policy.vaccination.at_entry.routine=false").summary["doses"] == 0
+
+
 def test_second_dose_only_where_a_site_offers_it():
     """Vaccination at the transit camp only, 28 days between doses and a mean stay of 7 days:
     every dose, first or second, is given to someone present at the camp that day."""

@@ -14,7 +14,7 @@ had a complete two-dose schedule long ago).
 One step: update the campaigns, select who takes a dose (in parallel), give doses within supply,
 start the protection of doses given `delay_days` ago. Later the same day other programmes may
 `give` doses of it to people they reach (ring vaccination of a case's contacts), from the supply
-left. Draws: acceptance per person and dose number (so a refusal is the person's, not the day's).
+left; a programme with `routine: false` gives doses only that way. Draws: acceptance per person and dose number (so a refusal is the person's, not the day's).
 """
 
 from typing import Literal, NamedTuple, Optional
@@ -51,6 +51,8 @@ class VaccinationConfig(Strict):
     hesitancy: dict[str, Probability] = {}  # extra refusal by origin code
     supply_per_day: Count = 1_000_000  # doses per site per day
     reactive: Optional[Reactive] = None
+    routine: bool = Field(True, description="false: doses only for the people another programme brings (the "
+                                            "contacts of a case: ring vaccination), not for everyone present")
     cost_per_dose: NonNegative = Field(
         15.0, description="assumption: vaccine (UNICEF MMR price about 1-3 USD a dose) plus delivery by a site team")
     sources: dict[str, str] = {}
@@ -161,7 +163,8 @@ class Vaccination(Programme):
         offered, self.supply_today = model.programmes.offer(self.kind, self.name, where, cfg.supply_per_day)
         self.offer_today = self.offer._replace(offered=offered)
         self.doses_today = np.zeros(model.routes.node_count, dtype=np.int64)
-        self.vaccinate(self.willing(day), day, tally)
+        if cfg.routine:
+            self.vaccinate(self.willing(day), day, tally)
         protect(people.view(), people.doses, people.last_dose_day, day, cfg.delay_days, self.level_by_dose)
 
     def give(self, rows: np.ndarray, day: int, tally) -> np.ndarray:
