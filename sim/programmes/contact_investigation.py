@@ -1,0 +1,185 @@
+"""Travel-group contact investigation: after a case is detected, the rest of its travel group is
+reached, tested, treated and vaccinated where a site offers it.
+
+Responsible for: at the sites of the programme, each day, the cases detected so far (by
+screening, or diagnosed in care) and not yet investigated who are present there: the other
+members of each one's travel group at the same site are its contacts (a travel group shares
+tents, meals and transport: the household of people on the move). A share `coverage` of the
+contacts is reached, within the site's `contacts_per_day`, first come first served; each is
+tested with `method`. Positives are detected (surveillance reports them), isolated while the
+site's isolation places last (else held for `hold_days`), and put in care where the site has a
+medical team (care's sites); negatives are offered the next dose of the vaccination programme
+named by `vaccination`, if any, from what it has left today (ring vaccination). An index case's
+group is investigated once.
+Reads: where, node, group, state, flags. Writes: flags (its own bit `investigated` on index
+cases; WAS_DETECTED, ISOLATED, IN_CARE on contacts), hold_timer; vaccination's columns through
+that programme. Runs after vaccination, whose supply left it draws on.
+Draws: who is reached, and the test result, per contact and day.
+"""
+
+from typing import Literal, NamedTuple, Optional, Union
+
+import numba as nb
+import numpy as np
+from pydantic import Field
+
+from sim.fields import MAX_DAYS, Count, Identifier, NonNegative, Probability, Strict, integer
+from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
+from sim.programme import Programme, Stage
+from sim.programmes import actions
+from sim.programmes.screening import METHODS, sensitivity_by_state
+from sim.programmes.sites import SiteSelector
+from sim.rng import uniforms
+from sim.selection import first_come_first_served
+
+
+class ContactInvestigationConfig(Strict):
+    where: SiteSelector
+    method: Literal[tuple(METHODS)] = "rapid_antigen"  # a test of sim/programmes/screening.py
+    sensitivity: Optional[Union[Probability, dict[str, Probability]]] = None  # overrides the method's
+    specificity: Optional[Probability] = None
+    coverage: Probability = Field(0.8, description="assumption (range 0.5-0.95): share of a case's co-travellers "
+                                                   "at the site who are found, interviewed and tested")
+    contacts_per_day: Count = Field(50, description="assumption (range 10-200): contacts a site's team can reach a day")
+    isolation_days: integer(ge=1, le=MAX_DAYS) = 10
+    isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
+    hold_days: integer(ge=1, le=MAX_DAYS) = 3  # positives who find no isolation place
+    vaccination: Optional[Identifier] = None  # a vaccination programme whose next dose contacts are offered
+    cost_per_contact: NonNegative = Field(10.0, description="assumption (range 5-30 EUR): about half an hour of a "
+                                                             "health worker's and an interpreter's time per contact, "
+                                                             "beside the test's own cost")
+    sources: dict[str, str] = {}
+
+
+class Sites(NamedTuple):
+    offered: np.ndarray  # bool per node
+    investigated: np.uint8  # the programme's flag bit on index cases
+
+
+@nb.njit(cache=True, parallel=True)
+def mark_contacts(mask, people, sites):
+    """In parallel: the people at a site of the programme, not detected themselves, with a member
+    of their travel group at the same site who is a detected case not yet investigated."""
+    count, where, node, group, flags = people.count, people.where, people.node, people.group, people.flags
+    offered, investigated = sites.offered, sites.investigated
+    for i in nb.prange(count):
+        found = False
+        if where[i] == AT_NODE and offered[node[i]] and not flags[i] & WAS_DETECTED:
+            first = np.int64(i)  # the travel group: rows [first, last) (a prange index may be unsigned)
+            last = first + 1
+            while first > 0 and group[first - 1] == group[i]:
+                first -= 1
+            while last < count and group[last] == group[i]:
+                last += 1
+            for j in range(first, last):
+                if (j != i and where[j] == AT_NODE and node[j] == node[i] and flags[j] & WAS_DETECTED
+                        and not flags[j] & investigated):
+                    found = True
+        mask[i] = found
+
+
+@nb.njit(cache=True, parallel=True)
+def mark_investigated(people, sites):
+    """The detected cases present at the programme's sites: their groups have now been investigated."""
+    where, node, flags = people.where, people.node, people.flags
+    offered, investigated = sites.offered, sites.investigated
+    for i in nb.prange(people.count):
+        if where[i] == AT_NODE and offered[node[i]] and flags[i] & WAS_DETECTED:
+            flags[i] |= investigated
+
+
+class ContactInvestigation(Programme):
+    """One contact investigation programme: where it runs, how contacts are tested and served."""
+
+    kind = "contact_investigation"
+    Config = ContactInvestigationConfig
+    stage = Stage.SITES_ACT
+    rank = 35  # after vaccination: ring vaccination draws on the supply it has left
+    flags = ("investigated",)
+    metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated",
+               "isolations", "isolation_full", "held")
+    cost_items = ("contact_investigation",)
+
+    def __init__(self, model, name: str, config: ContactInvestigationConfig):
+        super().__init__(model, name, config)
+        routes, disease = model.routes, model.disease
+        self.where = config.where.mask(routes.node_ids, routes.kind)
+        self.sensitivity = sensitivity_by_state(config.method, config.sensitivity, disease.names)
+        specificity = config.specificity if config.specificity is not None else METHODS[config.method].specificity
+        self.false_positive_rate = 1.0 - specificity
+        self.uninfected = np.isin(np.arange(len(disease.names)), [disease.susceptible, disease.recovered, disease.dead])
+        self.places = (routes.isolation_places if config.isolation_places is None
+                       else np.full_like(routes.isolation_places, config.isolation_places))
+        self.unit_cost = config.cost_per_contact + METHODS[config.method].cost
+        self.reached_today = np.zeros(routes.node_count, dtype=np.int64)
+        self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
+
+    @classmethod
+    def at_zero_strength(cls, config):
+        return config.model_copy(update={"coverage": 0.0})
+
+    @classmethod
+    def policy_problems(cls, policy) -> list[str]:
+        problems = []
+        for name, programme in policy.contact_investigation.items():
+            if programme.vaccination is not None and programme.vaccination not in policy.vaccination:
+                problems.append(f"contact_investigation.{name}.vaccination: {programme.vaccination!r} is not a "
+                                f"vaccination programme of this policy")
+        return problems
+
+    def sites(self) -> np.ndarray:
+        return self.where
+
+    def step(self, day: int, tally) -> None:
+        model, people, cfg = self.model, self.model.people, self.config
+        offered, capacity = model.programmes.offer(self.kind, self.name, self.where, cfg.contacts_per_day)
+        sites = Sites(offered, people.flag_bits["investigated"])
+        mark_contacts(model.selection.mask(people), people.view(), sites)
+        contacts = model.selection.rows()
+        mark_investigated(people.view(), sites)
+        reach = uniforms(self.key("reach", day), people.uid[contacts].astype(np.int64)) < cfg.coverage
+        reached = contacts[reach][first_come_first_served(contacts[reach], people.node, capacity)]
+        node = people.node
+        tally.count("contacts_reached", node[reached])
+        state = people.state[reached]
+        u = uniforms(self.key("test", day), people.uid[reached].astype(np.int64))
+        infected = ~self.uninfected[state]
+        positive = np.where(infected, u < self.sensitivity[state], u < self.false_positive_rate)
+        self.act_on(reached[positive], day, tally)
+        self.vaccinate(reached[~positive], day, tally)
+        self.reached_today, self.capacity_today = np.bincount(node[reached], minlength=model.routes.node_count), capacity
+        self.cost[day] += self.reached_today * self.unit_cost
+
+    def act_on(self, positives: np.ndarray, day: int, tally) -> None:
+        """Positive contacts: detected, isolated while places last (else held), in care where the
+        site has a medical team."""
+        people, node = self.model.people, self.model.people.node
+        tally.count("contacts_positive", node[positives])
+        infected = positives[~self.uninfected[people.state[positives]]]
+        tally.count("detected", node[actions.detect(people, infected)])
+        placed = self.model.programmes.isolation.admit(positives, self.places, self.config.isolation_days, day)
+        tally.count("isolations", node[positives[placed]])
+        tally.count("isolation_full", node[positives[~placed]])
+        actions.hold(people, positives[~placed], self.config.hold_days)
+        tally.count("held", node[positives[~placed]])
+        care_here = np.zeros(self.model.routes.node_count, dtype=np.bool_)
+        for programme in self.model.programmes.running:
+            if programme.kind == "care":
+                care_here |= programme.sites()
+        treated = positives[care_here[node[positives]]]
+        people.flags[treated] |= IN_CARE
+        tally.count("contacts_treated", node[treated])
+
+    def vaccinate(self, negatives: np.ndarray, day: int, tally) -> None:
+        """Ring vaccination: the next dose of the named programme, from what it has left today."""
+        if self.config.vaccination is None:
+            return
+        programme = next(p for p in self.model.programmes.running
+                         if p.kind == "vaccination" and p.name == self.config.vaccination)
+        given = programme.give(negatives, day, tally)
+        tally.count("contacts_vaccinated", self.model.people.node[given])
+
+    def problems(self, day: int) -> list[str]:
+        over = np.flatnonzero(self.reached_today > self.capacity_today)
+        return [f"contact_investigation.{self.name}: {self.reached_today[n]} contacts at node {n}, "
+                f"capacity {self.capacity_today[n]}" for n in over]
