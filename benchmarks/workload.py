@@ -34,7 +34,7 @@ LATENT = (3.0, 4)  # days: Erlang mean and shape (shape as covid19)
 INFECTIOUS = (7.0, 3)
 
 # Daily SEIR with the covid19 config: presymptomatic stage skipped, everyone symptomatic (the one
-# infectious stage), nobody dies. No group or host contacts and no crowding (capacity is huge
+# infectious stage), nobody dies. No living-unit or host contacts (nor crowding: capacity is huge
 # anyway): all transmission is well mixed within a node. No site offers care, so care cuts nobody's
 # infectiousness: a plain SEIR.
 DISEASE_OVERRIDES = (
@@ -43,8 +43,7 @@ DISEASE_OVERRIDES = (
     "disease.presymptomatic.mean=0",
     f"disease.symptomatic.mean={INFECTIOUS[0]}", f"disease.symptomatic.shape={INFECTIOUS[1]}",
     "disease.symptomatic_fraction=1.0", "disease.case_fatality=0",
-    "transmission.group_contact_share=0", "transmission.host_contact_share=0",
-    "transmission.crowding_exponent=0",
+    "transmission.unit_contact_share=0",
     "policy=baseline", "policy.care.on_site_kinds=[]",
 )
 

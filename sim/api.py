@@ -71,7 +71,7 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
         "seed": config.seed,
         "events": list(config.scenario.events),
     }
-    summary = summarise(model.recorder, identity, runtime, model.programmes.summary())
+    summary = summarise(model.recorder, identity, runtime, {**model.programmes.summary(), **model.route_summary()})
     timeseries = model.recorder.timeseries(config.policy.surveillance.reporting_delay_days,
                                            model.programmes.cost_by_day_and_node())
     return Result(timeseries, summary, config.model_dump(mode="json", by_alias=True))

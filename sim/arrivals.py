@@ -17,6 +17,7 @@ import numpy as np
 from sim.disease import NaturalHistory
 from sim.errors import ConfigError, Problem
 from sim.fields import AGE_GROUPS, MAX_DAYS
+from sim.flows import people_per_year
 from sim.kernels import draw_days
 from sim.population import AT_NODE, Population, span
 from sim.rng import Stream, categories, day_key, generator, uniforms
@@ -31,6 +32,8 @@ class OriginTraits:
     age_cumulative: np.ndarray  # [origin, age group]
     vaccinated: np.ndarray  # [origin]
     immune: np.ndarray  # [origin]
+    measured: np.ndarray  # [origin]: bool, immunity by age from serosurveys (immune_by_age)
+    immune_by_age: np.ndarray  # [origin, age]
     infected_cumulative: np.ndarray  # [origin, state]: cumulative shares arriving in each state
 
     @classmethod
@@ -49,6 +52,9 @@ class OriginTraits:
             age_cumulative=np.cumsum(ages / ages.sum(axis=1, keepdims=True), axis=1) if codes else ages,
             vaccinated=np.array([i.vaccinated if i else 0.0 for i in immunity]),
             immune=np.array([i.immune if i else 0.0 for i in immunity]),
+            measured=np.array([bool(i and i.by_age is not None) for i in immunity], dtype=np.bool_),
+            immune_by_age=np.array([i.by_age.array() if i and i.by_age is not None else np.zeros(len(AGE_GROUPS))
+                                    for i in immunity]).reshape(len(codes), len(AGE_GROUPS)),
             infected_cumulative=np.cumsum(infected, axis=1),
         )
 
@@ -93,16 +99,17 @@ class Arrivals:
             self.origin_share /= self.origin_share.sum(axis=1, keepdims=True)
             season = np.asarray(self.flow.seasonality if self.flow.seasonality else [1.0] * 12)
             self.season = season / season.mean()
+            self.daily = people_per_year(graph) / 365.0
 
     def expected_people(self, days: int) -> float:
         initial = sum(group.people for group in self.initial)
         if self.flow is None:
             return initial
-        return initial + self.flow.people_per_day * days
+        return initial + self.daily * days
 
     def people_per_day(self, day: int) -> float:
         month = (self.start_date + timedelta(days=day)).month
-        return self.flow.people_per_day * self.season[month - 1]
+        return self.daily * self.season[month - 1]
 
     def admit(self, people: Population, day: int, tally) -> None:
         """Today's arrivals enter at their entry nodes."""
@@ -127,6 +134,7 @@ class Arrivals:
         infected = self._draw_traits(people, rows, origins, day)
         tally.count("arrivals", nodes)
         tally.count("entries", nodes)
+        tally.count("country_entries", nodes)  # entering the route is entering the entry node's country
         tally.count("imported_infections", nodes[infected])
 
     def admit_initial(self, people: Population, tally) -> None:
@@ -172,14 +180,21 @@ class Arrivals:
         return drawn.clip(0, len(AGE_GROUPS) - 1).astype(np.int8)  # a share sum rounded below 1
 
     def _draw_traits(self, people: Population, rows, origins, day: int) -> np.ndarray:
-        """Age, vaccine protection, past immunity and infection on arrival; returns who is infected."""
+        """Age, vaccine protection, past immunity and infection on arrival; returns who is infected.
+        Where an origin's immunity was measured by age (serosurveys), the measured immune are
+        immune whatever their doses, and doses given at origin protect nobody beyond them."""
         people.origin[span(rows)] = origins
-        people.age_group[span(rows)] = self._age_groups(people.uid[span(rows)], origins)
+        ages = self._age_groups(people.uid[span(rows)], origins)
+        people.age_group[span(rows)] = ages
         uids = people.uid[span(rows)].astype(np.int64)
         u = uniforms(day_key(self.seed, Stream.IMMUNITY, 0), uids)
         vaccinated = u < self.traits.vaccinated[origins]
         immune = ~vaccinated & (u < self.traits.vaccinated[origins] + self.traits.immune[origins])
-        people.protection[rows[vaccinated]] = self.vaccinated_level
+        measured = self.traits.measured[origins]
+        if measured.any():
+            seropositive = uniforms(day_key(self.seed, Stream.IMMUNITY, 1), uids) < self.traits.immune_by_age[origins, ages]
+            immune = np.where(measured, seropositive, immune)
+        people.protection[rows[vaccinated & ~measured]] = self.vaccinated_level
         people.state[rows[immune]] = self.disease.recovered
         states = categories(day_key(self.seed, Stream.IMPORTED, 0), uids, self.traits.infected_cumulative,
                             np.asarray(origins, dtype=np.int64))

@@ -1,6 +1,8 @@
 """Shared field types for every validated model: sourced numbers, bounds, strict models.
 
-Any number may be written plainly or as `{value: x, source: "..."}`; models forbid unknown keys.
+Any number may be written plainly or as `{value: x, source: "...", range: [low, high]}` (the
+range a reader should consider, which analyses of uncertainty draw from); models forbid unknown
+keys.
 """
 
 from typing import Annotated
@@ -19,11 +21,28 @@ MAX_DAYS = 32_767
 MAX_NODES = MAX_EDGES = 32_767
 
 
+SOURCED_KEYS = {"value", "source", "range"}
+
+
 def unwrap_sourced(value):
-    """Accept `{value: x, source: "..."}` wherever a plain number is allowed."""
-    if isinstance(value, dict) and "value" in value and set(value) <= {"value", "source"}:
+    """Accept `{value: x, source: "...", range: [low, high]}` wherever a plain number is allowed;
+    the range must hold the value."""
+    if isinstance(value, dict) and "value" in value and set(value) <= SOURCED_KEYS:
+        if "range" in value:
+            check_range(value["value"], value["range"])
         return value["value"]
     return value
+
+
+def check_range(value, bounds) -> None:
+    if not (isinstance(bounds, list) and len(bounds) == 2
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)):
+        raise ValueError(f"range {bounds!r}: give [low, high], two numbers")
+    low, high = bounds
+    if low > high:
+        raise ValueError(f"range {bounds!r}: low above high")
+    if isinstance(value, (int, float)) and not low <= value <= high:
+        raise ValueError(f"value {value!r} lies outside its own range {bounds!r}")
 
 
 def number(**bounds):

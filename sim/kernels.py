@@ -17,7 +17,7 @@ import numba as nb
 import numpy as np
 
 from sim.disease import INFECTIOUSNESS_SCALE, INFECTIOUSNESS_SHIFT
-from sim.fields import MAX_DAYS
+from sim.fields import AGE_GROUPS, MAX_DAYS
 from sim.population import (
     AT_NODE, DEAD, EXITED, IN_CARE, ISOLATED, NOT_IN_CARE, NOT_ISOLATED, NOT_REFERRED, ON_EDGE, REDUCES_INFECTIOUSNESS,
     REFERRED,
@@ -30,11 +30,13 @@ from sim.rng import Stream, day_key, uniform_at
 CORE_FLOWS = (
     "new_infections", "new_deaths", "arrivals", "entries", "exits", "exits_infectious", "imported_infections",
     "detected",  # cases detected (by screening, in care, ...): surveillance reports them
+    "country_entries",  # people entering the node's country (along an edge, or entering the route there)
 )
 CORE_STOCKS = ("present", "in_transit", "isolated")
-NEW_INFECTIONS, NEW_DEATHS, ARRIVALS, ENTRIES, EXITS, EXITS_INFECTIOUS, IMPORTED, DETECTED = range(len(CORE_FLOWS))
+NEW_INFECTIONS, NEW_DEATHS, ARRIVALS, ENTRIES, EXITS, EXITS_INFECTIOUS, IMPORTED, DETECTED, COUNTRY_ENTRIES = range(len(CORE_FLOWS))
 CHUNK = 8192  # people per parallel task in counting kernels: one thread-id lookup per chunk, not per person
-FLAG_COMBINATIONS = REDUCES_INFECTIOUSNESS + 1  # tables indexed by flags & REDUCES_INFECTIOUSNESS
+FLAG_COMBINATIONS = int(REDUCES_INFECTIOUSNESS) + 1  # tables indexed by flags & REDUCES_INFECTIOUSNESS
+AGES = len(AGE_GROUPS)
 
 
 class DayKeys(NamedTuple):
@@ -54,13 +56,20 @@ class DayKeys(NamedTuple):
 
 
 class Exposure(NamedTuple):
-    """Force of infection on migrants, per node: from the site (crowding included), per unit of
-    contact with the host community, the host contact share, and the travel group's share."""
+    """Force of infection on migrants at each node (sim.contacts): from the rest of the site, by
+    age ([node, age], the water included); from the host community (per unit of contact, and the
+    host contact share); in the living unit, per unit of a co-located group member's
+    infectiousness (`family_rate`) and per other unit-mate (`stranger_rate`), with `mates` people
+    a unit-mate each; and on an edge, per unit of group members' infectiousness shared out among
+    them (`edge_rate`)."""
 
-    site_rate: np.ndarray
-    host_rate: np.ndarray
-    host_share: np.ndarray
-    group_share: float
+    site_rate: np.ndarray  # [node, age]
+    host_rate: np.ndarray  # [node]
+    host_share: np.ndarray  # [node]
+    family_rate: np.ndarray  # [node]
+    stranger_rate: np.ndarray  # [node]
+    mates: np.ndarray  # [node]
+    edge_rate: float
 
 
 @nb.njit(cache=True)
@@ -96,7 +105,8 @@ def move(people, routes, choice, states, day, keys, tally):
 
     Reads: where, node, edge, leave_day, group, state, hold_timer. Writes: where, node, edge,
     leave_day, hold_timer, flags (isolation ends, referral used), arrival_day; tally ENTRIES at the
-    node reached, EXITS, EXITS_INFECTIOUS at the exit node.
+    node reached, COUNTRY_ENTRIES at a node whose country the edge enters, EXITS,
+    EXITS_INFECTIOUS at the exit node.
     One step: people held (isolated, or travel delayed by a programme) count their hold down and
     stay; others move on the day their stay or journey ends (`leave_day`), or the first day after
     it that they are not held: a destination lets the person out, another node sends them on; with
@@ -107,7 +117,7 @@ def move(people, routes, choice, states, day, keys, tally):
     """
     count, where, node, edge, leave_day = people.count, people.where, people.node, people.edge, people.leave_day
     group, state, hold_timer, flags, arrival_day = people.group, people.state, people.hold_timer, people.flags, people.arrival_day
-    out_start, edge_target, edge_travel = routes.out_start, routes.edge_target, routes.edge_travel
+    out_start, edge_target, edge_travel, edge_crosses = routes.out_start, routes.edge_target, routes.edge_travel, routes.edge_crosses
     is_destination, dwell_table = routes.is_destination, routes.dwell_table
     cumulative, total, last = choice.cumulative, choice.total, choice.last
     infectiousness = states.infectiousness
@@ -160,6 +170,8 @@ def move(people, routes, choice, states, day, keys, tally):
                     break
             target = edge_target[chosen]
             node[i] = target
+            if edge_crosses[chosen]:
+                tally[thread, target, COUNTRY_ENTRIES] += 1
             if edge_travel[chosen] == 0:
                 arrival_day[i] = day
                 leave_day[i] = day_after(day, sample_days(dwell_table, target, uniform_at(dwell_key, group[i])))
@@ -176,15 +188,15 @@ def progress(people, states, day, treatment_effect, keys, holdings, tally):
     down; at zero they move to a next state (drawn by the branch probabilities) and draw its
     duration. Care lowers the chance of dying: a death drawn for someone in care is averted with
     probability `treatment_effect`. In the same pass, everyone still on the route is counted once,
-    into `holdings[thread, node, where, flags & REDUCES_INFECTIOUSNESS, state]` (where: 0 at the
-    node, 1 on the way to it), from which `stocks` derives the day's stocks and the infectiousness
-    present at each node, without a second pass over everyone.
+    into `holdings[thread, node, age, where, flags & REDUCES_INFECTIOUSNESS, state]` (where: 0 at
+    the node, 1 on the way to it), from which `holdings_of` derives the day's stocks and the
+    infectiousness present at each node by age, without a second pass over everyone.
 
     Reads: where, node, state, state_timer, flags; the disease's state table.
     Writes: state, state_timer, state_day, flags (care ends with the infection), where (DEAD);
     holdings; tally NEW_DEATHS at the node.
     """
-    count, uid, where, node, flags = people.count, people.uid, people.where, people.node, people.flags
+    count, uid, where, node, flags, age = people.count, people.uid, people.where, people.node, people.flags, people.age_group
     state, state_timer, state_day = people.state, people.state_timer, people.state_day
     next_state, next_cumulative, duration_table = states.next_state, states.next_cumulative, states.duration_table
     dead_state, recovered_state = states.dead, states.recovered
@@ -218,55 +230,65 @@ def progress(people, states, day, treatment_effect, keys, holdings, tally):
                         tally[thread, node[i], NEW_DEATHS] += 1
                         continue
                     current = upcoming
-            cell = ((status - AT_NODE) * FLAG_COMBINATIONS + (flags[i] & REDUCES_INFECTIOUSNESS)) * state_count + current
+            cell = ((age[i] * 2 + status - AT_NODE) * FLAG_COMBINATIONS + (flags[i] & REDUCES_INFECTIOUSNESS)) * state_count + current
             holdings[thread, node[i], cell] += 1
 
 
 def holdings_array(threads: int, node_count: int, state_count: int) -> np.ndarray:
-    """Zeroed counts for `progress`: [thread, node, where (2) x flag combination x state],
-    flattened over the last three so the kernel adds to one cell per person."""
-    return np.zeros((threads, node_count, 2 * FLAG_COMBINATIONS * state_count), dtype=np.int64)
+    """Zeroed counts for `progress`: [thread, node, age x where (2) x flag combination x state],
+    flattened over the last four so the kernel adds to one cell per person."""
+    return np.zeros((threads, node_count, AGES * 2 * FLAG_COMBINATIONS * state_count), dtype=np.int64)
 
 
 class Holdings(NamedTuple):
     """What `progress` counted, summed over threads: the day's stocks, and the people present at
-    each node with their summed infectiousness (fixed point, INFECTIOUSNESS_SCALE)."""
+    each node by age with their summed infectiousness (fixed point, INFECTIOUSNESS_SCALE)."""
 
     present: np.ndarray  # [node]
+    present_by_age: np.ndarray  # [node, age]
+    present_susceptible: np.ndarray  # [node]
     in_transit: np.ndarray  # [node]
     isolated: np.ndarray  # [node]
     by_state: np.ndarray  # [node, state], at the node or on the way to it
-    infectious_fixed: np.ndarray  # [node]
+    infectious_fixed_by_age: np.ndarray  # [node, age]
+
+    @property
+    def infectious_fixed(self) -> np.ndarray:
+        return self.infectious_fixed_by_age.sum(axis=1)
 
 
-def holdings_of(holdings, infectiousness_fixed, kept) -> Holdings:
+def holdings_of(holdings, infectiousness_fixed, kept, susceptible_state) -> Holdings:
     """From `progress`'s holdings: isolation and care keep `kept[flags & REDUCES_INFECTIOUSNESS]`
     of a person's infectiousness (fixed point and truncated per person, so the sum is exact and
     the same on any number of threads)."""
     state_count = infectiousness_fixed.shape[0]
-    held = holdings.sum(axis=0).reshape(-1, 2, FLAG_COMBINATIONS, state_count)  # node, where, flags, state
+    held = holdings.sum(axis=0).reshape(-1, AGES, 2, FLAG_COMBINATIONS, state_count)  # node, age, where, flags, state
     isolated = (np.arange(FLAG_COMBINATIONS) & ISOLATED) != 0
     kept_fixed = np.round(np.asarray(kept) * INFECTIOUSNESS_SCALE).astype(np.int64)
     per_person = (kept_fixed[:, None] * infectiousness_fixed[None, :]) >> INFECTIOUSNESS_SHIFT  # [flags, state]
+    at_node = held[:, :, 0]  # node, age, flags, state
     return Holdings(
-        present=held[:, 0].sum(axis=(1, 2)),
-        in_transit=held[:, 1].sum(axis=(1, 2)),
-        isolated=held[:, :, isolated].sum(axis=(1, 2, 3)),
-        by_state=held.sum(axis=(1, 2)),
-        infectious_fixed=(held[:, 0] * per_person).sum(axis=(1, 2)),
+        present=at_node.sum(axis=(1, 2, 3)),
+        present_by_age=at_node.sum(axis=(2, 3)),
+        present_susceptible=at_node[:, :, :, susceptible_state].sum(axis=(1, 2)),
+        in_transit=held[:, :, 1].sum(axis=(1, 2, 3)),
+        isolated=held[:, :, :, isolated].sum(axis=(1, 2, 3, 4)),
+        by_state=held.sum(axis=(1, 2, 3)),
+        infectious_fixed_by_age=(at_node * per_person).sum(axis=(2, 3)),
     )
 
 
 @nb.njit(cache=True, parallel=True)
 def infect(people, states, protection_values, kept, exposure, day, keys, tally):
     """Transmission: each susceptible person is infected with probability 1 - exp(-lambda), where
-    lambda mixes the site (frequency-dependent, crowding included in `site_rate`), the host
-    community (`host_rate`, where the node has one) and co-located members of the travel group
-    (the neighbouring rows with the same group uid). Contact shares that have no partner (alone, no
-    host community) go to the site, so the total contact rate, and r0 at a site within capacity,
-    is the same for everyone. On an edge only the group is met. Vaccine protection (a level,
-    `protection_values[level]`) multiplies susceptibility by 1 - protection; a group member keeps
-    `kept[flags & REDUCES_INFECTIOUSNESS]` of their infectiousness.
+    lambda adds the rest of the site (`site_rate` by age), the host community (`host_share` x
+    `host_rate`) and the living unit: co-located members of the travel group (the neighbouring
+    rows with the same group uid) are the first of the person's `mates` unit-mates, each
+    contributing `family_rate` x their infectiousness; the remaining unit-mates are others of the
+    site (`stranger_rate` each). On an edge only the group is met (`edge_rate` shared out among
+    them). Vaccine protection (a level, `protection_values[level]`) multiplies susceptibility by
+    1 - protection; a group member keeps `kept[flags & REDUCES_INFECTIOUSNESS]` of their
+    infectiousness.
 
     Reads: day-t states of everyone (newly exposed people are not infectious, so the order in
     which people are visited, and which thread visits them, changes nothing).
@@ -274,17 +296,21 @@ def infect(people, states, protection_values, kept, exposure, day, keys, tally):
     """
     count, uid, group, where, node, edge = people.count, people.uid, people.group, people.where, people.node, people.edge
     state, state_timer, state_day, flags, protection = people.state, people.state_timer, people.state_day, people.flags, people.protection
-    infectiousness, duration_table, beta = states.infectiousness, states.duration_table, states.beta
+    age = people.age_group
+    infectiousness, duration_table = states.infectiousness, states.duration_table
     susceptible_state, exposed_state = states.susceptible, states.exposed
-    site_rate, host_rate, host_share, group_share = exposure.site_rate, exposure.host_rate, exposure.host_share, exposure.group_share
+    site_rate, host_rate, host_share = exposure.site_rate, exposure.host_rate, exposure.host_share
+    family_rate, stranger_rate, mates, edge_rate = exposure.family_rate, exposure.stranger_rate, exposure.mates, exposure.edge_rate
     infection_key, latent_key = keys.infection, keys.latent
-    # The probability for a person without partners at a node, by protection level, with the very
-    # operations of the general case below: one lookup instead of an exponential per person.
-    alone = np.empty((protection_values.shape[0], site_rate.shape[0]))
+    # The probability for a person without group partners at a node, by protection level and age,
+    # with the very operations of the general case below: one lookup instead of an exponential.
+    nodes, ages = site_rate.shape[0], site_rate.shape[1]
+    alone = np.empty((protection_values.shape[0], nodes, ages))
     for level in range(protection_values.shape[0]):
-        for n in range(site_rate.shape[0]):
-            rate = (1.0 - 0.0 - host_share[n]) * site_rate[n] + host_share[n] * host_rate[n]
-            alone[level, n] = 1.0 - np.exp(-rate * (1.0 - protection_values[level]))
+        for n in range(nodes):
+            for g in range(ages):
+                rate = site_rate[n, g] + host_share[n] * host_rate[n] + stranger_rate[n] * (mates[n] - 0.0)
+                alone[level, n, g] = 1.0 - np.exp(-rate * (1.0 - protection_values[level]))
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
         for a in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
@@ -300,7 +326,8 @@ def infect(people, states, protection_values, kept, exposure, day, keys, tally):
             while last < count and group[last] == group[a]:
                 last += 1
             if last - first == 1 and status == AT_NODE:
-                if alone[protection[a], here] > 0.0 and uniform_at(infection_key, uid[a]) < alone[protection[a], here]:
+                chance = alone[protection[a], here, age[a]]
+                if chance > 0.0 and uniform_at(infection_key, uid[a]) < chance:
                     state[a] = exposed_state
                     state_day[a] = day
                     state_timer[a] = sample_days(duration_table, exposed_state, uniform_at(latent_key, uid[a]))
@@ -313,13 +340,12 @@ def infect(people, states, protection_values, kept, exposure, day, keys, tally):
                     partners += 1
                     group_infectious += infectiousness[state[b]] * kept[flags[b] & REDUCES_INFECTIOUSNESS]
             if status == ON_EDGE:
-                rate = group_share * beta * group_infectious / partners if partners > 0 else 0.0
+                rate = edge_rate * group_infectious / partners if partners > 0 else 0.0
             else:
-                share_group = group_share if partners > 0 else 0.0
-                share_host = host_share[here]
-                rate = (1.0 - share_group - share_host) * site_rate[here] + share_host * host_rate[here]
+                family = min(float(partners), mates[here])
+                rate = site_rate[here, age[a]] + host_share[here] * host_rate[here] + stranger_rate[here] * (mates[here] - family)
                 if partners > 0:
-                    rate += share_group * beta * group_infectious / partners
+                    rate += family_rate[here] * group_infectious * (family / partners)
             if rate <= 0.0:
                 continue
             probability = 1.0 - np.exp(-rate * (1.0 - protection_values[protection[a]]))

@@ -20,7 +20,10 @@ from tqdm.auto import tqdm
 from sim import kernels
 from sim.arrivals import Arrivals
 from sim.checks import DailyChecks
+from sim.contacts import ContactStructure
 from sim.disease import INFECTIOUSNESS_SCALE, natural_history
+from sim.environment import Reservoir
+from sim.flows import registrations
 from sim.fields import AGE_GROUPS, NODE_KINDS
 from sim.hosts import HostCommunities
 from sim.kernels import DayKeys, Exposure
@@ -104,10 +107,9 @@ class RouteModel(mesa.Model):
         self.programmes = policy.build(self)
         self.arrivals.on_arrival = self.programmes.on_arrival
         self.kept = self.programmes.kept_infectiousness()  # by flags & REDUCES_INFECTIOUSNESS
-        immune = np.array([graph.nodes[n]["host_immune"].get(self.disease.name, graph.nodes[n]["host_immune"].get("default", 0.0))
-                           for n in self.routes.node_ids])
-        self.hosts = HostCommunities.start(self.routes.host_population, immune, self.disease)
-        self.host_share = np.where(self.routes.host_population > 0, config.transmission.host_contact_share, 0.0)
+        self.contacts = ContactStructure(graph, self.routes, self.disease, config.transmission)
+        self.hosts = HostCommunities.start(graph, self.routes.node_ids, self.disease, config.transmission)
+        self.reservoir = Reservoir.start(config.disease.environment, self.disease, self.routes.node_count)
         self.checks = DailyChecks(self) if config.check else None
 
     def step(self) -> None:
@@ -166,20 +168,21 @@ class RouteModel(mesa.Model):
         holdings = kernels.holdings_array(self.tally.array.shape[0], self.routes.node_count, len(self.disease.names))
         kernels.progress(self.people.view(), self.states, self.day, self.programmes.death_averted_in_care(), keys,
                          holdings, self.tally.array)
-        held = kernels.holdings_of(holdings, self.disease.infectiousness_fixed, self.kept)
+        held = kernels.holdings_of(holdings, self.disease.infectiousness_fixed, self.kept, self.disease.susceptible)
         self.tally.add_stocks(held)
         return held
 
     def transmit(self, held: kernels.Holdings, keys: DayKeys) -> np.ndarray:
         """Host communities step, then migrants are infected, from the people present at each
-        node and their infectiousness after progression; returns the host communities' counts."""
+        node and their infectiousness after progression (sim.contacts), the host communities and
+        the water; returns the host communities' counts."""
         present, infectious = held.present, held.infectious_fixed / INFECTIOUSNESS_SCALE
-        seed, day = self.config.seed, self.day
-        host_counts = self.hosts.step(lambda: generator(seed, Stream.HOSTS, day), present, infectious, self.host_share)
-        prevalence = np.divide(infectious, present, out=np.zeros(present.shape), where=present > 0)
-        exposure = Exposure(site_rate=self.states.beta * self.crowding(present) * prevalence,
-                            host_rate=self.hosts.rate_on_migrants(), host_share=self.host_share,
-                            group_share=self.config.transmission.group_contact_share)
+        seed, day, hosts = self.config.seed, self.day, self.hosts
+        water = (self.reservoir.step(infectious + hosts.infectious_weight().sum(axis=1), present + hosts.alive)
+                 if self.reservoir is not None else np.zeros(present.shape))
+        host_counts = hosts.step(lambda: generator(seed, Stream.HOSTS, day), present, infectious,
+                                 self.contacts.host_share, water * hosts.unsafe_water)
+        exposure = self.contacts.exposure(held, hosts.rate_on_migrants(), hosts.susceptible_share(), water)
         kernels.infect(self.people.view(), self.states, self.protection.values, self.kept, exposure, day, keys,
                        self.tally.array)
         names = self.disease.names
@@ -197,12 +200,16 @@ class RouteModel(mesa.Model):
         """With `check=true`, a stage whose flows are checked against the census of people."""
         return self.checks.around(stage, self.day) if self.checks is not None else nullcontext()
 
-    def crowding(self, present: np.ndarray) -> np.ndarray:
-        """Factor on site transmission: 1 at or below capacity, (present / capacity) ** exponent
-        above it. Sites with capacity 0 (no built capacity known) are not scaled."""
-        capacity = self.routes.capacity
-        ratio = np.divide(present, capacity, out=np.ones(present.shape), where=capacity > 0)
-        return np.maximum(ratio, 1.0) ** self.config.transmission.crowding_exponent
+    def route_summary(self) -> dict:
+        """What the run says of the route: registrations implied by the entries into each country,
+        and each site's reproduction number for the run's disease (sim.contacts)."""
+        disease = self.config.disease
+        water = disease.environment.r0 if disease.environment is not None else 0.0
+        numbers = self.contacts.reproduction_numbers(disease.r0, water)
+        entries = self.recorder.metric("migrants", "country_entries").sum(axis=0)
+        return {**registrations(self.graph, self.routes.node_ids, entries),
+                "site_reproduction_numbers": {node_id: (None if np.isnan(r) else round(float(r), 3))
+                                              for node_id, r in zip(self.routes.node_ids, numbers)}}
 
     def run(self, progress: bool = False) -> None:
         """Step until the configured number of days, with a progress bar on a terminal."""

@@ -25,6 +25,7 @@ class RouteArrays(NamedTuple):
     out_start: np.ndarray
     edge_target: np.ndarray
     edge_travel: np.ndarray
+    edge_crosses: np.ndarray  # bool: the edge enters another country
     is_destination: np.ndarray
     dwell_table: np.ndarray
 
@@ -44,6 +45,7 @@ class Routes:
     edge_target: np.ndarray  # int32
     edge_travel: np.ndarray  # int32 days
     edge_weight: np.ndarray  # float64
+    edge_crosses: np.ndarray  # bool: the edge enters another country
     closures: tuple[tuple[int, int, int | None], ...]  # (edge, from day, until day or None)
     _choices: dict = field(default_factory=dict, compare=False, repr=False)  # open pattern -> RouteChoice
 
@@ -53,7 +55,8 @@ class Routes:
 
     @property
     def arrays(self) -> RouteArrays:
-        return RouteArrays(self.out_start, self.edge_target, self.edge_travel, self.is_destination, self.dwell_table)
+        return RouteArrays(self.out_start, self.edge_target, self.edge_travel, self.edge_crosses, self.is_destination,
+                           self.dwell_table)
 
     def index(self, node_id: str) -> int:
         return self.node_ids.index(node_id)
@@ -141,6 +144,7 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
         edge_target=np.array([index[v] for _, v, _ in edges], dtype=np.int32),
         edge_travel=np.array([d["travel_days"] for _, _, d in edges], dtype=np.int32),
         edge_weight=np.array([d["weight"] for _, _, d in edges], dtype=np.float64),
+        edge_crosses=np.array([attrs[index[u]]["country"] != attrs[index[v]]["country"] for u, v, _ in edges], dtype=np.bool_),
         closures=closures,
     )
 

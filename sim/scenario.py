@@ -74,6 +74,7 @@ def graph_data(graph: nx.DiGraph) -> dict:
         "edges": [{"from": u, "to": v, **attrs} for u, v, attrs in graph.edges(data=True)],
         "arrivals": dump(arrivals) if arrivals is not None else None,
         "origins": {code: dump(origin) for code, origin in graph.graph.get("origins", {}).items()},
+        "countries": {code: dump(country) for code, country in graph.graph.get("countries", {}).items()},
         "initial": [dump(group) for group in graph.graph.get("initial", [])],
         "events": [dump(event) for event in graph.graph.get("events", [])],
     }
@@ -112,6 +113,14 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
             for code in mix:
                 if code not in origins:
                     problems.append(Problem(f"arrivals.origins_by_entry.{node_id}.{code}", code, f"an origin defined under origins: {sorted(origins)}"))
+        for code in scenario.arrivals.registration:
+            if code not in {node.country for node in scenario.nodes}:
+                problems.append(Problem(f"arrivals.registration.{code}", code, "the country of a node of the scenario"))
+    for i, node in enumerate(scenario.nodes):
+        if node.host_population > 0 and node.country not in scenario.countries:
+            problems.append(Problem(f"nodes[{i}] (id {node.id}).country", node.country,
+                                    "a country described under countries (its host communities' ages, immunity, "
+                                    f"background infection): {sorted(scenario.countries)}"))
     for i, group in enumerate(scenario.initial):
         if group.node not in known:
             problems.append(Problem(f"initial[{i}].node", group.node, allowed_nodes))
@@ -133,6 +142,7 @@ def to_graph(scenario: Scenario, source: str) -> nx.DiGraph:
         start_date=scenario.start_date,
         arrivals=scenario.arrivals,
         origins=scenario.origins,
+        countries=scenario.countries,
         initial=scenario.initial,
         events=scenario.events,
         file=source,

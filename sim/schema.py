@@ -9,6 +9,7 @@ each with its key path, the value and what is allowed (`problems_from`).
 from datetime import date
 from typing import Annotated, Literal, Optional, Union
 
+import numpy as np
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from sim.errors import ConfigError, Problem
@@ -19,6 +20,24 @@ from sim.fields import (
 
 
 # ---------------------------------------------------------------- scenario files
+
+
+class ByAge(Strict):
+    """One value per age group (sim.fields.AGE_GROUPS), with its source."""
+
+    age_0_4: Probability = Field(alias="0-4")
+    age_5_17: Probability = Field(alias="5-17")
+    age_18_59: Probability = Field(alias="18-59")
+    age_60_plus: Probability = Field(alias="60+")
+    source: Optional[str] = None
+
+    def array(self) -> np.ndarray:
+        return np.array([self.age_0_4, self.age_5_17, self.age_18_59, self.age_60_plus])
+
+
+def by_age(value) -> np.ndarray:
+    """A value per age group from one number or a ByAge."""
+    return value.array() if isinstance(value, ByAge) else np.full(len(AGE_GROUPS), float(value))
 
 
 class Dwell(Strict):
@@ -34,12 +53,30 @@ class Node(Strict):
     country: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     lat: number(ge=-90, le=90)
     lon: number(ge=-180, le=180)
-    capacity: Count
-    host_population: Count
-    host_immune: dict[str, Probability] = {}
+    capacity: Count  # beds or places the site is built for; 0: none built (border strip, informal site)
+    unit_size: Optional[number(ge=2, le=1000)] = None  # people per living unit; None: the kind's
+    host_population: Count  # the people of the town who mix with the site, not the whole town
     isolation_places: Count = 0
     dwell: Dwell
     source: Optional[str] = None
+
+
+class Country(Strict):
+    """The host communities of a country: who they are, how immune, what reaches them from outside."""
+
+    name: str
+    age: ByAge  # age shares of the population
+    immune: dict[str, Union[Probability, ByAge]] = {}  # by disease: share immune, overall or by age
+    background: dict[str, NonNegative] = {}  # by disease: infections per susceptible a year from outside the route
+    case_fatality: dict[str, Probability] = {}  # by disease: deaths per symptomatic case; default the disease's
+    unsafe_water: Probability = 0.0  # exposure to a water-borne reservoir relative to a camp without WASH
+    source: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _some_age(self):
+        if self.age.array().sum() <= 0:
+            raise ValueError("age shares must not all be zero")
+        return self
 
 
 class Edge(Strict):
@@ -56,8 +93,12 @@ class GroupSize(Strict):
 
 
 class Arrivals(Strict):
-    per_year: Optional[NonNegative] = None
+    per_year: Optional[NonNegative] = None  # people
     per_day: Optional[NonNegative] = None
+    # or: registrations a year and the chance a person entering each country is registered there
+    # (sim.flows turns them into people, from the route's probabilities)
+    registrations_per_year: Optional[NonNegative] = None
+    registration: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Probability] = {}
     entry: dict[str, Positive]
     origins: dict[str, Positive]
     origins_by_entry: dict[str, dict[str, Positive]] = {}  # an entry's own origin mix, where it differs
@@ -67,20 +108,21 @@ class Arrivals(Strict):
 
     @model_validator(mode="after")
     def _one_rate(self):
-        if (self.per_year is None) == (self.per_day is None):
-            raise ValueError("give exactly one of per_year or per_day")
+        if sum(rate is not None for rate in (self.per_year, self.per_day, self.registrations_per_year)) != 1:
+            raise ValueError("give exactly one of per_year, per_day or registrations_per_year")
+        if self.registrations_per_year is not None and not any(self.registration.values()):
+            raise ValueError("registrations_per_year needs registration: the chance a person entering a country "
+                             "is registered there, for at least one country")
         if self.seasonality is not None and sum(self.seasonality) <= 0:
             raise ValueError("seasonality factors must not all be zero")
         return self
 
-    @property
-    def people_per_day(self) -> float:
-        return self.per_day if self.per_day is not None else self.per_year / 365.0
 
 
 class Immunity(Strict):
-    vaccinated: Probability = 0.0
-    immune: Probability = 0.0
+    vaccinated: Probability = 0.0  # documented doses at origin (vaccine protection unless by_age is given)
+    immune: Probability = 0.0  # immune by past infection, among the not vaccinated
+    by_age: Optional[ByAge] = None  # measured immunity (serosurveys) by age: replaces both for protection
     source: Optional[str] = None
 
     @model_validator(mode="after")
@@ -149,6 +191,7 @@ class Scenario(Strict):
     edges: Annotated[list[Edge], Field(max_length=MAX_EDGES)] = []
     arrivals: Optional[Arrivals] = None
     origins: dict[str, Origin] = {}
+    countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Country] = {}
     initial: list[InitialGroup] = []
     events: list[Event] = []
     source: Optional[str] = None
@@ -180,6 +223,15 @@ class LatentInfection(Strict):
     clearance_per_year: number(ge=0, le=1)
 
 
+class Environment(Strict):
+    """A water-borne reservoir at each node (cholera): infectious people shed into it, it decays,
+    and it infects in proportion to exposure (`unsafe_water`) and its load, in the linear regime
+    well below the infectious dose (Codeco 2001, BMC Infect Dis 1:1)."""
+
+    r0: NonNegative  # secondary infections through the reservoir per infection, at exposure 1
+    decay_per_day: number(gt=0, le=1)
+
+
 class DiseaseParams(Strict):
     name: Identifier
     r0: Positive
@@ -191,6 +243,7 @@ class DiseaseParams(Strict):
     symptomatic_fraction: Probability
     case_fatality: Probability
     relative_infectiousness: RelativeInfectiousness = RelativeInfectiousness()
+    environment: Optional[Environment] = None
     vaccine_efficacy: Probability
     sources: dict[str, str] = {}
 
@@ -205,16 +258,51 @@ class DiseaseParams(Strict):
         return self
 
 
+class ContactMatrix(Strict):
+    """Daily contacts by age: row = the person's age group, column = the age group of whom they
+    meet (AGE_GROUPS order), in the population surveyed, whose age shares are `population`."""
+
+    contacts: Annotated[list[Annotated[list[NonNegative], Field(min_length=4, max_length=4)]], Field(min_length=4, max_length=4)]
+    population: Annotated[list[Positive], Field(min_length=4, max_length=4)]
+    source: str
+
+    def who_meets_whom(self, present: np.ndarray) -> np.ndarray:
+        """[age, age]: the share of a person's contacts with each age group among people of the
+        age mix `present` (counts by age): the survey's contacts, each column weighted by how many
+        of that age are present relative to the surveyed population. Rows sum to 1 (0 where
+        nobody is present), so mixing decides who is met, not how much: every age keeps the
+        contact rate r0 is defined with."""
+        shares = present / present.sum() if present.sum() > 0 else np.zeros(len(AGE_GROUPS))
+        weighted = np.asarray(self.contacts) * (shares / np.asarray(self.population))[None, :]
+        total = weighted.sum(axis=1, keepdims=True)
+        return np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)
+
+
+def per_kind(value_type):
+    """A value for every kind of site (sim.fields.NODE_KINDS)."""
+    return Annotated[dict[Literal[NODE_KINDS], value_type], Field(min_length=len(NODE_KINDS))]
+
+
 class Transmission(Strict):
-    group_contact_share: Probability
-    host_contact_share: Probability
-    crowding_exponent: number(ge=0, le=1)
+    """Where a migrant's daily contacts are: with the people of their living unit (their travel
+    group first, then others sharing it), across the site, and with the host community; each
+    value's source is in `sources`."""
+
+    unit_contact_share: Probability  # share of contacts within the living unit at its nominal occupancy
+    unit_size: per_kind(number(ge=2, le=1000))  # people per living unit at nominal occupancy
+    host_contact_share: per_kind(Probability)  # share of contacts with the host community
+    host_pool_share: Probability  # share of a host's contacts, besides migrants, with others of the pool
+    site_mixing: ContactMatrix  # who meets whom across a site (contacts away from home)
+    host_mixing: ContactMatrix  # who meets whom in a host community (all contacts)
+    unsafe_water: per_kind(Probability)  # exposure to a water-borne reservoir, relative to a camp without WASH
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _shares(self):
-        if self.group_contact_share + self.host_contact_share > 1:
-            raise ValueError("group_contact_share + host_contact_share must be at most 1")
+        worst = max(self.host_contact_share.values())
+        if self.unit_contact_share + worst > 1:
+            raise ValueError(f"unit_contact_share + host_contact_share must be at most 1 at every kind of site "
+                             f"(largest host share {worst})")
         return self
 
 

@@ -112,25 +112,30 @@ def progress(p, disease, branch_key, duration_key, care_key, node_count, day, tr
     return deaths
 
 
-def infect(p, groups, disease, protection_values, kept, site_rate, host_rate, host_share, group_share, infection_key,
-           latent_key, day):
-    new = np.zeros(len(site_rate), dtype=np.int64)
+def infect(p, groups, disease, protection_values, kept, exposure, infection_key, latent_key, day):
+    """The infection rule plainly: site by age, host community, living unit (co-located group
+    members first, then others of the site), the group alone on an edge."""
+    nodes = exposure.site_rate.shape[0]
+    new = np.zeros(nodes, dtype=np.int64)
     before = {k: v.copy() for k, v in p.items()}
     for first, size in groups:
         members = range(first, first + size)
         for a in members:
             if before["state"][a] != disease.susceptible or before["where"][a] not in (AT_NODE, ON_EDGE):
                 continue
-            mates = [b for b in members if b != a and before["where"][b] == before["where"][a]
-                     and before["node"][b] == before["node"][a] and before["edge"][b] == before["edge"][a]]
-            from_group = sum(disease.infectiousness[before["state"][b]] * kept[before["flags"][b] & 3]
-                             for b in mates) / len(mates) if mates else 0.0
+            partners = [b for b in members if b != a and before["where"][b] == before["where"][a]
+                        and before["node"][b] == before["node"][a] and before["edge"][b] == before["edge"][a]]
+            infectious = sum(disease.infectiousness[before["state"][b]] * kept[before["flags"][b] & 3] for b in partners)
             here = before["node"][a]
             if before["where"][a] == ON_EDGE:
-                rate = group_share * disease.beta * from_group if mates else 0.0
+                rate = exposure.edge_rate * infectious / len(partners) if partners else 0.0
             else:
-                g = group_share if mates else 0.0
-                rate = (1 - g - host_share[here]) * site_rate[here] + host_share[here] * host_rate[here] + g * disease.beta * from_group
+                mates = exposure.mates[here]
+                family = min(len(partners), mates)
+                rate = (exposure.site_rate[here, before["age_group"][a]] + exposure.host_share[here] * exposure.host_rate[here]
+                        + exposure.stranger_rate[here] * (mates - family))
+                if partners:
+                    rate += exposure.family_rate[here] * infectious * family / len(partners)
             if rate > 0 and uniform(infection_key, before["uid"][a]) < 1 - math.exp(-rate * (1 - protection_values[before["protection"][a]])):
                 p["state"][a] = disease.exposed
                 p["state_day"][a] = day

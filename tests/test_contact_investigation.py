@@ -77,7 +77,8 @@ def test_investigating_contacts_averts_infections(run, seed):
     baseline = run(f"seed={seed}", policy="baseline").summary
     s = run(f"seed={seed}", f"{PROGRAMME}.coverage=1", f"{PROGRAMME}.isolation_places=50", f"{PROGRAMME}.method=pcr").summary
     assert s["contacts_reached"] > 50 and s["contacts_positive"] > 5
-    assert s["detected"] > baseline["detected"]
+    detected_share = lambda summary: summary["detected"] / summary["infections_migrants"]
+    assert detected_share(s) > detected_share(baseline), "tracing finds cases care alone misses"
     assert s["infections_migrants"] < baseline["infections_migrants"]
 
 

@@ -52,14 +52,19 @@ def test_final_size_relation(write_scenario, r0):
     assert still_infected == 0, "the epidemic must be over, or the final size is not final"
 
 
-def test_crowding_raises_transmission_above_capacity(write_scenario):
-    """The same closed site built for a tenth of its people: more infections, as crowding implies."""
-    people, seeded, r0 = 5000, 20, 1.5
-    for capacity, effective_r0 in ((1_000_000, r0), (people // 10, r0 * math.sqrt(10))):
-        # at ten times capacity with crowding_exponent 0.5, site transmission is sqrt(10) times higher
-        path = write_scenario(one_site(people=people, infected=seeded, capacity=capacity), f"c{capacity}.yaml")
+def test_units_above_capacity_hold_more_people_and_spread_more(write_scenario):
+    """The same closed site built for a tenth of its people: each living unit holds ten times its
+    nominal people, so each person meets ten times the unit-mates, and the unit's share of
+    contacts (`unit_contact_share`) grows with them; the rest of the site's contacts stay
+    frequency-dependent. Without travel groups unit-mates are people of the site, so the site
+    is well mixed with r0 x (1 - share + share x mates / (unit size - 1))."""
+    people, seeded, r0, unit, share = 5000, 20, 1.5, 5, 0.25
+    for capacity in (1_000_000, people // 10):
+        path = write_scenario(one_site(people=people, infected=seeded, capacity=capacity, unit_size=unit), f"c{capacity}.yaml")
         cfg = config(f"scenario.file={path}", "disease=covid19", f"disease.r0={r0}", "days=300",
-                     "transmission.crowding_exponent=0.5", *QUICK_DISEASE, *NO_CARE)
+                     f"transmission.unit_contact_share={share}", *QUICK_DISEASE, *NO_CARE)
+        mates = unit * max(1.0, people / capacity) - 1  # nearly everyone is there through the outbreak
+        effective_r0 = r0 * (1 - share + share * mates / (unit - 1))
         observed = (simulate(cfg).summary["infections_migrants"] + seeded) / people
         z = final_size(effective_r0, (people - seeded) / people)
         assert abs(observed - z) < tolerance(effective_r0, z, infectious_period_cv(cfg), people), (capacity, observed, z)

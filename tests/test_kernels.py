@@ -132,7 +132,7 @@ def test_progress_agrees(deadly_disease, seed):
     tally = np.zeros((THREADS, 4, len(kernels.CORE_FLOWS)), dtype=np.int64)
     holdings = kernels.holdings_array(THREADS, 4, len(disease.names))
     kernels.progress(view(p), disease.table, 9, 0.5, kernels.DayKeys.of(seed, 9), holdings, tally)
-    held = kernels.holdings_of(holdings, disease.infectiousness_fixed, KEPT)
+    held = kernels.holdings_of(holdings, disease.infectiousness_fixed, KEPT, disease.susceptible)
     for name in ("where", "state", "state_timer", "state_day", "flags"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     counts = tally.sum(0)
@@ -167,19 +167,19 @@ def test_infect_agrees(disease, seed, case):
     n = int(sizes.sum())
     p = random_people(rng, n, 3, 2, disease, sizes)
     firsts, group_sizes = group_table(sizes)
-    site_rate = rng.random(3) * 0.8
-    host_rate = rng.random(3) * 0.3
-    host_share = np.array([0.0, 0.1, 0.2])
+    p["age_group"] = rng.integers(0, 4, n).astype(np.int8)
+    exposure = kernels.Exposure(site_rate=rng.random((3, 4)) * 0.5, host_rate=rng.random(3) * 0.3,
+                                host_share=np.array([0.0, 0.1, 0.2]), family_rate=rng.random(3) * 0.5,
+                                stranger_rate=rng.random(3) * 0.1, mates=np.array([0.0, 1.5, 5.0]), edge_rate=0.4)
     infection_key, latent_key = day_key(seed, Stream.INFECTION, 2), day_key(seed, Stream.LATENT, 2)
     kept = np.array([1.0, 0.1, 0.3, 0.03])
     expected = copy(p)
-    new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, PROTECTION_VALUES, kept, site_rate,
-                           host_rate, host_share, 0.3, infection_key, latent_key, day=2)
+    new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, PROTECTION_VALUES, kept, exposure,
+                           infection_key, latent_key, day=2)
     tally = np.zeros((THREADS, 3, 20), dtype=np.int64)
     keys = kernels.DayKeys.of(seed, 2)
     assert (keys.infection, keys.latent) == (infection_key, latent_key)
-    kernels.infect(view(p), disease.table, PROTECTION_VALUES, kept, kernels.Exposure(site_rate, host_rate, host_share, 0.3),
-                   2, keys, tally)
+    kernels.infect(view(p), disease.table, PROTECTION_VALUES, kept, exposure, 2, keys, tally)
     assert new.sum() > 0, "the inputs should infect someone, or the comparison is empty"
     for name in ("state", "state_timer", "state_day"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)

@@ -7,13 +7,14 @@ import pytest
 from conftest import config
 from sim import RouteModel, load_scenario, run_config
 from sim.config import SCENARIO_DIR
+from sim.flows import people_per_year
 
 YEAR = 365
 
 
 @pytest.mark.slow
 def test_ten_years_with_flat_memory():
-    largest = max(SCENARIO_DIR.glob("*.yaml"), key=lambda p: load_scenario(p).graph["arrivals"].people_per_day
+    largest = max(SCENARIO_DIR.glob("*.yaml"), key=lambda p: people_per_year(load_scenario(p))
                   if load_scenario(p).graph["arrivals"] else 0)
     model = RouteModel(load_scenario(largest), run_config(config(f"scenario.file={largest}", "days=3650",
                                                                  "disease=covid19")))

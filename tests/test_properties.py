@@ -37,6 +37,9 @@ def scenarios(draw):
         "name": "random_route", "start_date": "2023-01-01", "nodes": nodes, "edges": edges,
         "arrivals": {"per_day": draw(st.floats(1, 60)), "entry": {"n0": 1.0}, "origins": {"AAA": 1.0},
                      "group_size": {"mean": draw(st.floats(1, 3))}},
+        "countries": {code: {"name": code, "age": {"0-4": 0.05, "5-17": 0.15, "18-59": 0.55, "60+": 0.25},
+                             "immune": {"covid19": draw(st.floats(0, 0.6))}, "background": {"covid19": draw(st.floats(0, 0.5))}}
+                      for code in ("AAA", "BBB")},
         "origins": {"AAA": {"name": "A", "age": {"0-4": 0.1, "18-59": 0.9},
                             "immunity": {"covid19": {"vaccinated": draw(st.floats(0, 0.5)), "immune": 0.1}},
                             "infected": {"covid19": draw(st.floats(0, 0.05))}}},
