@@ -7,8 +7,10 @@ A sweep directory holds one run directory per job, at any depth, and possibly `s
 
 Every frame carries the run's parameters as columns: its command-line overrides (key -> value),
 plus `scenario`, `disease`, `policy` and `seed` from config.json where no override names them,
-and `run` (the run directory's path inside the sweep). `frame.attrs["parameters"]` lists the
-parameter columns (not `run`).
+the policy settings that differ between runs of one policy (`policy.vaccination.at_entry.uptake`,
+however the sweep set them: an override, or an arm file of a sweep preset), and `run` (the run
+directory's path inside the sweep). `frame.attrs["parameters"]` lists the parameter columns (not
+`run`).
 """
 
 import json
@@ -52,7 +54,9 @@ class Runs:
 
 def find_runs(path) -> Runs:
     """The complete runs under `path` (itself a run directory, or a sweep). Incomplete runs (no
-    summary.json: still running, killed or failed) are skipped with a warning."""
+    summary.json: still running, killed or failed, or only `.hydra` left by an interrupted run) are
+    skipped with a warning; of several runs with the same parameters (the same command run twice)
+    the newest is kept, with a warning."""
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a directory")
@@ -70,10 +74,35 @@ def find_runs(path) -> Runs:
     if not complete:
         raise FileNotFoundError(f"{root}: no complete run (a folder with summary.json) found")
     complete.sort(key=natural_key)
-    names = [folder.name if folder == root else folder.relative_to(root).as_posix() for folder in complete]
-    parameters = pd.DataFrame([run_parameters(folder) for folder in complete])
-    parameters["run"] = names
+    configs = [json.loads((folder / "config.json").read_text()) for folder in complete]
+    parameters = pd.DataFrame([run_parameters(folder, config) for folder, config in zip(complete, configs)])
+    settings = varying_policy_settings(configs)
+    parameters = parameters.join(settings[[c for c in settings.columns if c not in parameters.columns]])
+    complete, parameters = newest_of_repeats(root, complete, parameters)
+    parameters["run"] = [folder.name if folder == root else folder.relative_to(root).as_posix() for folder in complete]
     return Runs(root, complete, parameters)
+
+
+def varying_policy_settings(configs: list[dict]) -> pd.DataFrame:
+    """Per run, the policy settings that differ between runs of the same policy, as columns
+    `policy.<dotted key>` (missing where a run's policy has no such setting)."""
+    flat = pd.json_normalize([config["policy"] for config in configs])
+    flat = flat.map(lambda value: json.dumps(value) if isinstance(value, (list, dict)) else value)
+    names = flat.pop("name")
+    varying = [column for column in flat.columns
+               if (flat[column].groupby(names).nunique(dropna=False) > 1).any()]
+    return flat[varying].add_prefix("policy.")
+
+
+def newest_of_repeats(root: Path, folders: list[Path], parameters: pd.DataFrame) -> tuple[list[Path], pd.DataFrame]:
+    """Keep only the newest of runs whose parameters are all the same."""
+    finished = [(folder / "summary.json").stat().st_mtime for folder in folders]
+    keep = ~parameters.iloc[np.argsort(finished, kind="stable")].duplicated(keep="last").sort_index()
+    if not keep.all():
+        dropped = [str(folders[i].relative_to(root)) for i in np.flatnonzero(~keep.to_numpy())]
+        warnings.warn(f"{root}: {len(dropped)} run(s) repeat the parameters of a newer run and were left out: "
+                      + ", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else ""), stacklevel=3)
+    return [folder for folder, kept in zip(folders, keep) if kept], parameters[keep.to_numpy()].reset_index(drop=True)
 
 
 def natural_key(path: Path) -> list:
@@ -81,12 +110,11 @@ def natural_key(path: Path) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.as_posix())]
 
 
-def run_parameters(folder: Path) -> dict:
-    """A run's command-line overrides, then what config.json says of its scenario, disease,
+def run_parameters(folder: Path, config: dict) -> dict:
+    """A run's command-line overrides, then what its config says of its scenario, disease,
     policy and seed (for runs made through the Python API, or settings no override named)."""
     overrides = folder / ".hydra" / "overrides.yaml"
     parameters = parse_overrides(yaml.safe_load(overrides.read_text()) or []) if overrides.exists() else {}
-    config = json.loads((folder / "config.json").read_text())
     identity = {"scenario": Path(config["scenario"]["file"]).stem, "disease": config["disease"]["name"],
                 "policy": config["policy"]["name"], "seed": config["seed"]}
     return parameters | {key: value for key, value in identity.items() if key not in parameters}
@@ -94,11 +122,13 @@ def run_parameters(folder: Path) -> dict:
 
 def parse_overrides(overrides: list[str]) -> dict:
     """['policy=screen_at_borders', 'seed=3', '+sweep=x'] -> {'policy': 'screen_at_borders',
-    'seed': 3, 'sweep': 'x'}; values read as YAML scalars, anything else kept as written."""
+    'seed': 3, 'sweep': 'x'}; values read as YAML scalars, anything else kept as written. An arm of
+    a sweep preset (`+sweep/vaccine_uptake_arms=uptake_0.2`) is left out: the settings it selects
+    are read from the run's config (varying_policy_settings)."""
     parameters = {}
     for override in overrides:
         key, equals, text = override.lstrip("+").partition("=")
-        if not equals or key.startswith(("~", "hydra.", "hydra/")):
+        if not equals or key.startswith(("~", "hydra.", "hydra/", "sweep/")):
             continue
         value = yaml.safe_load(text) if text else None
         parameters[key] = value if value is None or isinstance(value, (str, int, float, bool)) else text
