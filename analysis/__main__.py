@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # files, not windows: works on a server and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-from analysis.figures import route_map  # noqa: E402
+from analysis.maps import route_map  # noqa: E402
 from analysis.report import write_report  # noqa: E402
 from sim import ConfigError, load_scenario  # noqa: E402
 from sim.config import SCENARIO_DIR  # noqa: E402
