@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter, Scal
 from analysis.comparison import (
     HEALTH_OUTCOMES, arm_labels, arm_order, outcome_labels, paired, policy_settings, run_arms,
 )
-from analysis.palette import DIVERGING, SEQUENTIAL, arm_colours, policy_colour
+from analysis.palette import DIVERGING, SEQUENTIAL, arm_colours, group_colours, policy_colour
 from analysis.tables import days_to_care
 from sim.kernels import MIGRANT_FLOWS
 
@@ -120,6 +120,38 @@ def epidemic_curves(data: pd.DataFrame, fig=None, population: str | None = None,
     who = population or "migrants and hosts"
     spread = "median and 95% range over seeds" if len(daily) > len(set(arms)) else "one run each"
     fig.suptitle(f"Daily new infections among {who}: each policy against {baseline} ({spread})")
+    return fig
+
+
+def overview(timeseries: pd.DataFrame, metrics=("new_infections", "present", "new_deaths", "reported_cases"),
+             by: str = "population", fig=None, title: str = ""):
+    """One run at a glance (sim.Result.plot): a panel per metric, summed over nodes, one line per
+    value of `by` ('population', 'kind', 'node', or any column), against the date (or day).
+    Split by anything but population, stocks such as `present` count migrants only."""
+    time = "date" if "date" in timeseries.columns else "day"
+    fig, axes = panels(fig, len(metrics), columns=2, size=(6, 3.4), sharex=True)
+    for ax, metric in zip(axes, metrics):
+        rows = timeseries[timeseries["metric"] == metric]
+        heading = metric.replace("_", " ")
+        if by != "population" and metric not in MIGRANT_FLOWS:  # people present: hosts would swamp migrants
+            rows = rows[rows["population"] == "migrants"]
+            heading += " (migrants)"
+        lines = rows.groupby([by, time], observed=True)["value"].sum().unstack(by, fill_value=0.0)
+        lines = lines.loc[:, lines.sum() > 0] if lines.shape[1] > 1 else lines
+        colours = group_colours(by, lines.columns)
+        for group in lines.columns:
+            ax.plot(lines.index, lines[group], color=colours[str(group)], linewidth=1.5, label=str(group).replace("_", " "))
+        ax.set_title(heading, fontsize=10)
+        ax.set_ylabel(unit(metric))
+        ax.set_ylim(bottom=0)
+        if len(lines.columns):
+            ax.legend(frameon=False, fontsize=7, ncol=2 if len(lines.columns) > 4 else 1)
+        tidy(ax)
+    for ax in axes[-2:]:
+        ax.set_xlabel("date" if time == "date" else "day of simulation (days)")
+        if time == "date":
+            ax.tick_params(axis="x", labelrotation=30)
+    fig.suptitle(title or "One run")
     return fig
 
 

@@ -36,6 +36,7 @@ KIND_COLOURS = {
     "hospital": "#56b4e9",
     "destination": "#f0e442",
 }
+POPULATION_COLOURS = {"migrants": "#332288", "hosts": "#999933"}  # Tol's indigo and olive: apart from the policies
 SEQUENTIAL = "viridis"  # perceptually uniform and readable with any colour vision
 DIVERGING = "RdBu_r"    # ColorBrewer's colour-blind-safe diverging scheme, red above the centre
 BORDER_FILL, BORDER_LINE = "#f2f2ee", "#b5b5ad"  # countries on maps: pale, behind everything else
@@ -70,6 +71,24 @@ def arm_colours(arms) -> dict[str, str]:
 def shade(colour: str, lighter: float) -> str:
     """`colour` mixed with white: 0 is the colour itself, 1 is white."""
     return to_hex(tuple(c + (1 - c) * lighter for c in to_rgb(colour)))
+
+
+def group_colours(by: str, groups) -> dict[str, str]:
+    """Colours for the lines of one run split `by` 'population', 'kind' (of site) or anything else
+    (matplotlib's tab20 in turn)."""
+    groups = [str(group) for group in groups]
+    if by == "population":
+        return {group: POPULATION_COLOURS.get(group, "#777777") for group in groups}
+    if by == "kind":
+        return {group: KIND_COLOURS.get(group, "#777777") for group in groups}
+    cycle = plt_colours()
+    return {group: cycle[i % len(cycle)] for i, group in enumerate(groups)}
+
+
+def plt_colours() -> list[str]:
+    from matplotlib import colormaps
+
+    return [to_hex(colour) for colour in colormaps["tab20"].colors]
 
 
 def kind_colour(kind: str) -> str:

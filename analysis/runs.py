@@ -28,10 +28,12 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import yaml
 
+from analysis.tables import trim_categories
 from sim.config import scenario_path
 from sim.scenario import load_scenario
 
 TIDY = ("day", "node", "population", "metric", "value")
+PLACES = ("date", "kind", "country")  # added from each run's scenario
 LABEL = pa.dictionary(pa.int32(), pa.string())
 SCHEMA = pa.schema([("day", pa.int32()), ("node", LABEL), ("population", LABEL), ("metric", LABEL),
                     ("value", pa.float64())])
@@ -46,6 +48,7 @@ class Runs:
     root: Path
     folders: list[Path]
     parameters: pd.DataFrame  # one row per run; last column `run`
+    scenario_files: list[str]  # the scenario file each run used (config.json scenario.file)
 
     @property
     def names(self) -> list[str]:
@@ -78,9 +81,12 @@ def find_runs(path) -> Runs:
     parameters = pd.DataFrame([run_parameters(folder, config) for folder, config in zip(complete, configs)])
     settings = varying_policy_settings(configs)
     parameters = parameters.join(settings[[c for c in settings.columns if c not in parameters.columns]])
-    complete, parameters = newest_of_repeats(root, complete, parameters)
+    keep = newest_of_repeats(root, complete, parameters)
+    complete = [folder for folder, kept in zip(complete, keep) if kept]
+    parameters = parameters[keep].reset_index(drop=True)
     parameters["run"] = [folder.name if folder == root else folder.relative_to(root).as_posix() for folder in complete]
-    return Runs(root, complete, parameters)
+    files = [config["scenario"]["file"] for config, kept in zip(configs, keep) if kept]
+    return Runs(root, complete, parameters, files)
 
 
 def varying_policy_settings(configs: list[dict]) -> pd.DataFrame:
@@ -94,15 +100,15 @@ def varying_policy_settings(configs: list[dict]) -> pd.DataFrame:
     return flat[varying].add_prefix("policy.")
 
 
-def newest_of_repeats(root: Path, folders: list[Path], parameters: pd.DataFrame) -> tuple[list[Path], pd.DataFrame]:
-    """Keep only the newest of runs whose parameters are all the same."""
+def newest_of_repeats(root: Path, folders: list[Path], parameters: pd.DataFrame) -> np.ndarray:
+    """Which runs to keep: only the newest of runs whose parameters are all the same."""
     finished = [(folder / "summary.json").stat().st_mtime for folder in folders]
     keep = ~parameters.iloc[np.argsort(finished, kind="stable")].duplicated(keep="last").sort_index()
     if not keep.all():
         dropped = [str(folders[i].relative_to(root)) for i in np.flatnonzero(~keep.to_numpy())]
         warnings.warn(f"{root}: {len(dropped)} run(s) repeat the parameters of a newer run and were left out: "
                       + ", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else ""), stacklevel=3)
-    return [folder for folder, kept in zip(folders, keep) if kept], parameters[keep.to_numpy()].reset_index(drop=True)
+    return keep.to_numpy()
 
 
 def natural_key(path: Path) -> list:
@@ -114,7 +120,12 @@ def run_parameters(folder: Path, config: dict) -> dict:
     """A run's command-line overrides, then what its config says of its scenario, disease,
     policy and seed (for runs made through the Python API, or settings no override named)."""
     overrides = folder / ".hydra" / "overrides.yaml"
-    parameters = parse_overrides(yaml.safe_load(overrides.read_text()) or []) if overrides.exists() else {}
+    return named_parameters(yaml.safe_load(overrides.read_text()) or [] if overrides.exists() else [], config)
+
+
+def named_parameters(overrides: list[str], config: dict) -> dict:
+    """The parameters of a run made with these overrides and this (validated) config."""
+    parameters = parse_overrides(overrides)
     identity = {"scenario": Path(config["scenario"]["file"]).stem, "disease": config["disease"]["name"],
                 "policy": config["policy"]["name"], "seed": config["seed"]}
     return parameters | {key: value for key, value in identity.items() if key not in parameters}
@@ -135,27 +146,33 @@ def parse_overrides(overrides: list[str]) -> dict:
     return parameters
 
 
-def load(path, metrics=None) -> pd.DataFrame:
-    """The tidy time series (day, node, population, metric, value) of every complete run under
-    `path` (a directory, or the `Runs` of find_runs), with the parameter columns and `run`.
-    `metrics`: keep only these metric names
-    (filtered while reading, which matters for sweeps of thousands of runs). Reads the sweep's
-    `sweep.parquet` when it holds exactly the complete runs and is newer than all of them."""
+def load(path, metrics=None, nodes=None, populations=None) -> pd.DataFrame:
+    """The tidy time series of every complete run under `path` (a directory, or the `Runs` of
+    find_runs): day, date, node, kind, country, population, metric, value, then the parameter
+    columns and `run`. `metrics`, `nodes`, `populations`: keep only these (filtered while reading,
+    so a large sweep read for a few metrics stays small: benchmarks/load_memory.py). Categorical
+    columns hold only the values kept. Reads the sweep's `sweep.parquet` when it holds exactly the
+    complete runs and is newer than all of them."""
     runs = path if isinstance(path, Runs) else find_runs(path)
+    wanted = {column: list(values) for column, values in
+              (("metric", metrics), ("node", nodes), ("population", populations)) if values is not None}
     gathered = runs.root / SWEEP_FILE
     if gathered.exists() and sweep_file_is_current(gathered, runs):
-        table = pq.read_table(gathered, filters=[("metric", "in", list(metrics))] if metrics else None)
+        table = pq.read_table(gathered, filters=[(column, "in", values) for column, values in wanted.items()] or None)
         frame = table.to_pandas()
-        frame.attrs["parameters"] = [c for c in frame.columns if c not in TIDY and c != "run"]
-        return frame
-    return with_parameters(read_timeseries(runs, metrics), runs.parameters)
+        frame.attrs["parameters"] = [c for c in frame.columns if c not in TIDY + PLACES and c != "run"]
+    else:
+        frame = with_parameters(with_places(read_timeseries(runs, wanted), runs), runs.parameters)
+    return trim_categories(frame)
 
 
 def sweep_file_is_current(gathered: Path, runs: Runs) -> bool:
-    """sweep.parquet can stand for the run directories: it holds the same runs and none of them
-    finished after it was written."""
-    if "run" not in pq.read_schema(gathered).names:
-        warnings.warn(f"{gathered}: no `run` column; reading the run directories instead", stacklevel=3)
+    """sweep.parquet can stand for the run directories: it has the columns they give, holds the
+    same runs, and none of them finished after it was written."""
+    columns = set(pq.read_schema(gathered).names)
+    if columns != {*TIDY, *PLACES, *runs.parameters.columns}:
+        warnings.warn(f"{gathered}: its columns are not those the run directories give (written by an older "
+                      "version?); reading the run directories instead", stacklevel=3)
         return False
     gathered_runs = set(pq.read_table(gathered, columns=["run"]).column("run").unique().to_pylist())
     newest = max((folder / "summary.json").stat().st_mtime for folder in runs.folders)
@@ -165,14 +182,39 @@ def sweep_file_is_current(gathered: Path, runs: Runs) -> bool:
     return True
 
 
-def read_timeseries(runs: Runs, metrics=None) -> pd.DataFrame:
-    """Every run's timeseries.parquet read in one multithreaded scan; column `run` holds the
-    run's position in `runs` (Arrow's `__fragment_index`: the files in the order given)."""
+def read_timeseries(runs: Runs, wanted: dict[str, list]) -> pd.DataFrame:
+    """Every run's timeseries.parquet read in one multithreaded scan, keeping only the rows whose
+    columns hold the `wanted` values; column `run` holds the run's position in `runs` (Arrow's
+    `__fragment_index`: the files in the order given)."""
     files = [str(folder / "timeseries.parquet") for folder in runs.folders]
-    table = ds.dataset(files, format="parquet", schema=SCHEMA).to_table(
-        columns=[*TIDY, "__fragment_index"], filter=ds.field("metric").isin(list(metrics)) if metrics else None)
+    condition = None
+    for column, values in wanted.items():
+        term = ds.field(column).isin(values)
+        condition = term if condition is None else condition & term
+    table = ds.dataset(files, format="parquet", schema=SCHEMA).to_table(columns=[*TIDY, "__fragment_index"],
+                                                                        filter=condition)
     table = table.rename_columns([*TIDY, "run"]).unify_dictionaries()  # one set of categories: fast to_pandas
-    return table.to_pandas()
+    return table.to_pandas(self_destruct=True, split_blocks=True)  # frees each Arrow column once converted
+
+
+def with_places(frame: pd.DataFrame, runs: Runs) -> pd.DataFrame:
+    """Add the calendar `date` after `day` and each node's `kind` and `country` after `node`, from
+    the scenario each run used (its start date, its sites)."""
+    graphs = {file: load_scenario(scenario_path(file)) for file in dict.fromkeys(runs.scenario_files)}
+    starts = np.array([np.datetime64(str(graphs[file].graph["start_date"]), "D") for file in runs.scenario_files])
+    codes = frame["run"].to_numpy()
+    frame.insert(1, "date", (starts[codes] + frame["day"].to_numpy().astype("timedelta64[D]")).astype("datetime64[ms]"))
+    sites = {}
+    for graph in graphs.values():
+        for node, data in graph.nodes(data=True):
+            sites.setdefault(node, (data["kind"], data["country"]))
+    nodes = frame["node"].cat.categories
+    at = frame.columns.get_loc("node") + 1
+    for offset, (column, index) in enumerate((("kind", 0), ("country", 1))):
+        per_node = pd.Categorical([sites.get(node, (None, None))[index] for node in nodes])
+        frame.insert(at + offset, column, pd.Categorical.from_codes(per_node.codes[frame["node"].cat.codes.to_numpy()],
+                                                                    per_node.categories))
+    return frame
 
 
 def with_parameters(frame: pd.DataFrame, parameters: pd.DataFrame) -> pd.DataFrame:

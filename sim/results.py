@@ -53,9 +53,12 @@ class Recorder:
         return reported
 
     def timeseries(self, reporting_delay: int = 0, cost: np.ndarray | None = None,
-                   dropped: tuple[str, ...] = ("dead",)) -> pd.DataFrame:
+                   dropped: tuple[str, ...] = ("dead",), places: pd.DataFrame | None = None,
+                   start_date: str | None = None) -> pd.DataFrame:
         """The tidy table: one row per day, node, population and metric (values as floats), with
-        the surveillance series (`reported_cases`) and, given, the cost of policies (`cost`)."""
+        the surveillance series (`reported_cases`) and, given, the cost of policies (`cost`).
+        Given `places` (indexed by node id, with columns such as `kind` and `country`), those
+        columns follow `node`; given `start_date` (ISO), a calendar `date` follows `day`."""
         frames = []
         derived = {"reported_cases": self.reported(reporting_delay)}
         if cost is not None:
@@ -76,6 +79,15 @@ class Recorder:
         table = pd.concat(frames, ignore_index=True)
         table["population"] = table["population"].astype("category")
         table["metric"] = table["metric"].astype("category")
+        if start_date is not None:
+            first = np.datetime64(str(start_date), "D")
+            table.insert(1, "date", (first + table["day"].to_numpy().astype("timedelta64[D]")).astype("datetime64[ms]"))
+        if places is not None:
+            at = table.columns.get_loc("node") + 1
+            codes = table["node"].cat.codes.to_numpy()
+            for offset, column in enumerate(places.columns):
+                values = pd.Categorical(places[column].reindex(self.node_ids))
+                table.insert(at + offset, column, pd.Categorical.from_codes(values.codes[codes], values.categories))
         return table
 
 
@@ -148,6 +160,23 @@ class Result:
     timeseries: pd.DataFrame
     summary: dict
     config: dict
+
+    def plot(self, metrics=("new_infections", "present", "new_deaths", "reported_cases"), by: str = "population",
+             fig=None):
+        """The run at a glance: one panel per metric (summed over nodes), one line per `by`
+        ('population', 'kind' of site, or 'node'), against the calendar date. Returns the Figure."""
+        from analysis.figures import overview  # drawing lives with the other figures
+
+        return overview(self.timeseries, metrics, by, fig=fig, title=(
+            f"{self.summary['scenario']} / {self.summary['disease']} / {self.summary['policy']} / "
+            f"seed {self.summary['seed']}"))
+
+    def days_to_care(self) -> pd.DataFrame:
+        """The days-to-care histogram as a table: `days_waited` from symptom onset to a
+        consultation, `people` seen after that many days, `last_bin` (that many days or more)."""
+        counts = np.asarray(self.summary.get("days_to_care_histogram", []), dtype=np.int64)
+        days = np.arange(len(counts))
+        return pd.DataFrame({"days_waited": days, "people": counts, "last_bin": days == len(counts) - 1})
 
     def save(self, directory) -> Path:
         """Write timeseries.parquet, config.json and summary.json (last: its presence marks a

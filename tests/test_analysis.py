@@ -40,14 +40,16 @@ def test_running_a_sweep_again_skips_the_complete_runs(sweep):
 def test_load_gives_every_row_of_every_run_with_its_parameters(sweep):
     data = analysis.load(sweep)
     assert data.attrs["parameters"] == ["scenario", "disease", "disease.r0", "days", "policy", "seed"]
-    assert list(data.columns) == ["day", "node", "population", "metric", "value", *data.attrs["parameters"], "run"]
+    assert list(data.columns) == ["day", "date", "node", "kind", "country", "population", "metric", "value",
+                                  *data.attrs["parameters"], "run"]
     runs = sorted(p.name for p in sweep.iterdir())
     assert sorted(data["run"].unique()) == runs
     for run, rows in data.groupby("run", observed=True):
         own = pd.read_parquet(sweep / run / "timeseries.parquet")
         assert len(rows) == len(own)
         assert rows["value"].tolist() == own["value"].tolist()
-        assert rows["node"].astype(str).tolist() == own["node"].astype(str).tolist()
+        for column in ("date", "node", "kind", "country"):  # from the scenario, as the run wrote them
+            assert rows[column].astype(str).tolist() == own[column].astype(str).tolist()
         settings = rows[data.attrs["parameters"]].drop_duplicates()
         assert len(settings) == 1
         assert run == f"policy={settings['policy'].iloc[0]},seed={settings['seed'].iloc[0]}"
