@@ -34,7 +34,7 @@ from sim.scenario import load_scenario
 
 TIDY = ("day", "node", "population", "metric", "value")
 PLACES = ("date", "kind", "country")  # added from each run's scenario
-LABEL = pa.dictionary(pa.int32(), pa.string())
+LABEL = pa.dictionary(pa.int16(), pa.string())  # up to 32,767 nodes or metrics (sim.fields.MAX_NODES)
 SCHEMA = pa.schema([("day", pa.int32()), ("node", LABEL), ("population", LABEL), ("metric", LABEL),
                     ("value", pa.float64())])
 MARKERS = {"summary.json", "config.json", "timeseries.parquet", "failed.json", ".hydra"}
@@ -183,27 +183,47 @@ def sweep_file_is_current(gathered: Path, runs: Runs) -> bool:
 
 
 def read_timeseries(runs: Runs, wanted: dict[str, list]) -> pd.DataFrame:
-    """Every run's timeseries.parquet read in one multithreaded scan, keeping only the rows whose
-    columns hold the `wanted` values; column `run` holds the run's position in `runs` (Arrow's
-    `__fragment_index`: the files in the order given)."""
-    files = [str(folder / "timeseries.parquet") for folder in runs.folders]
+    """Every run's timeseries.parquet, keeping only the rows whose columns hold the `wanted`
+    values; column `run` holds the run's position in `runs`. Row groups whose statistics show
+    they hold none of the wanted values are not read at all (a run saves one row group per
+    population and metric), so asking for a few metrics reads a few blocks of each file."""
     condition = None
     for column, values in wanted.items():
         term = ds.field(column).isin(values)
         condition = term if condition is None else condition & term
-    table = ds.dataset(files, format="parquet", schema=SCHEMA).to_table(columns=[*TIDY, "__fragment_index"],
-                                                                        filter=condition)
-    table = table.rename_columns([*TIDY, "run"]).unify_dictionaries()  # one set of categories: fast to_pandas
-    return table.to_pandas(self_destruct=True, split_blocks=True)  # frees each Arrow column once converted
+    tables = []
+    for code, folder in enumerate(runs.folders):
+        file = pq.ParquetFile(folder / "timeseries.parquet")
+        groups = [g for g in range(file.num_row_groups) if may_hold(file.metadata.row_group(g), wanted)]
+        table = file.read_row_groups(groups, columns=list(TIDY)).cast(SCHEMA)
+        if condition is not None:
+            table = table.filter(condition)
+        tables.append(table.append_column("run", pa.array(np.full(len(table), code, dtype=np.int32))))
+    table = pa.concat_tables(tables).unify_dictionaries()  # one set of categories: fast to_pandas
+    del tables  # so that converting frees each Arrow column as it goes
+    return table.to_pandas(self_destruct=True, split_blocks=True)
+
+
+def may_hold(group, wanted: dict[str, list]) -> bool:
+    """Whether a Parquet row group may hold rows with the wanted values (by its min and max)."""
+    columns = {group.column(i).path_in_schema: group.column(i).statistics for i in range(group.num_columns)}
+    for column, values in wanted.items():
+        statistics = columns.get(column)
+        if statistics is not None and statistics.has_min_max and not any(
+                statistics.min <= value <= statistics.max for value in values):
+            return False
+    return True
 
 
 def with_places(frame: pd.DataFrame, runs: Runs) -> pd.DataFrame:
     """Add the calendar `date` after `day` and each node's `kind` and `country` after `node`, from
     the scenario each run used (its start date, its sites)."""
     graphs = {file: load_scenario(scenario_path(file)) for file in dict.fromkeys(runs.scenario_files)}
-    starts = np.array([np.datetime64(str(graphs[file].graph["start_date"]), "D") for file in runs.scenario_files])
-    codes = frame["run"].to_numpy()
-    frame.insert(1, "date", (starts[codes] + frame["day"].to_numpy().astype("timedelta64[D]")).astype("datetime64[ms]"))
+    starts, start_of_run = np.unique([np.datetime64(str(graphs[file].graph["start_date"]), "D")
+                                      for file in runs.scenario_files], return_inverse=True)
+    days = frame["day"].to_numpy()
+    calendar = (starts[:, None] + np.arange(int(days.max(initial=0)) + 1)).astype("datetime64[ms]")  # [start, day]
+    frame.insert(1, "date", calendar[start_of_run.astype(np.int16)[frame["run"].to_numpy()], days])
     sites = {}
     for graph in graphs.values():
         for node, data in graph.nodes(data=True):

@@ -20,17 +20,18 @@ def select(data: pd.DataFrame, **wanted) -> pd.DataFrame:
     for column, values in wanted.items():
         values = values if isinstance(values, (list, tuple, set)) else [values]
         keep &= data[column].isin(list(values)).to_numpy()
-    return trim_categories(data[keep])
+    picked = data[keep]  # a new frame, trimmed in place
+    picked.attrs = dict(data.attrs)
+    return trim_categories(picked)
 
 
 def trim_categories(data: pd.DataFrame) -> pd.DataFrame:
-    """`data` with unused categories removed from its categorical columns (attrs kept)."""
-    trimmed = data.copy()
-    for column in trimmed.columns:
-        if isinstance(trimmed[column].dtype, pd.CategoricalDtype):
-            trimmed[column] = trimmed[column].cat.remove_unused_categories()
-    trimmed.attrs = dict(data.attrs)
-    return trimmed
+    """Remove unused categories from the categorical columns of `data`, in place (a frame read
+    or filtered for the purpose: no copy of a large frame); returns it."""
+    for column in data.columns:
+        if isinstance(data[column].dtype, pd.CategoricalDtype):
+            data[column] = data[column].cat.remove_unused_categories()
+    return data
 
 
 def days_to_care(summaries: pd.DataFrame) -> pd.DataFrame:

@@ -57,6 +57,8 @@ class Recorder:
                    start_date: str | None = None) -> pd.DataFrame:
         """The tidy table: one row per day, node, population and metric (values as floats), with
         the surveillance series (`reported_cases`) and, given, the cost of policies (`cost`).
+        Rows go by population, then metric, then day and node, so each metric is one block (a row
+        group of the saved file: readers asking for a few metrics skip the rest).
         Given `places` (indexed by node id, with columns such as `kind` and `country`), those
         columns follow `node`; given `start_date` (ISO), a calendar `date` follows `day`."""
         frames = []
@@ -67,13 +69,13 @@ class Recorder:
         for population, array, names in (("migrants", migrants, self.migrant_names + tuple(derived)),
                                          ("hosts", self.hosts, HOST_METRICS)):
             keep = [i for i, name in enumerate(names) if name not in dropped]
-            values = array[:, :, keep].astype(np.float64)
-            days, nodes, metrics = values.shape
+            values = array[:, :, keep].astype(np.float64).transpose(2, 0, 1)  # [metric, day, node]
+            metrics, days, nodes = values.shape
             frames.append(pd.DataFrame({
-                "day": np.repeat(np.arange(days, dtype=np.int32), nodes * metrics),
-                "node": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(nodes), metrics), days), self.node_ids),
+                "day": np.tile(np.repeat(np.arange(days, dtype=np.int32), nodes), metrics),
+                "node": pd.Categorical.from_codes(np.tile(np.arange(nodes), days * metrics), self.node_ids),
                 "population": population,
-                "metric": np.tile(np.asarray([names[i] for i in keep], dtype=object), days * nodes),
+                "metric": np.repeat(np.asarray([names[i] for i in keep], dtype=object), days * nodes),
                 "value": values.reshape(-1),
             }))
         table = pd.concat(frames, ignore_index=True)
@@ -90,6 +92,8 @@ class Recorder:
                 table.insert(at + offset, column, pd.Categorical.from_codes(values.codes[codes], values.categories))
         return table
 
+
+FROM_SCENARIO = ("date", "kind", "country")  # time-series columns a reader rebuilds from the scenario (analysis.load)
 
 POLICY_TOTALS = ("detected", "screened", "true_positives", "false_positives", "screening_capacity_reached",
                  "isolations", "isolation_full", "held", "referrals", "doses", "completed_schedules", "consultations",
@@ -179,11 +183,15 @@ class Result:
         return pd.DataFrame({"days_waited": days, "people": counts, "last_bin": days == len(counts) - 1})
 
     def save(self, directory) -> Path:
-        """Write timeseries.parquet, config.json and summary.json (last: its presence marks a
-        complete run)."""
+        """Write timeseries.parquet (the tidy columns, a row group per population and metric;
+        date, kind and country are left to readers, from the scenario), config.json and
+        summary.json (last: its presence marks a complete run)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        write_atomically(directory / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False))
+        tidy = self.timeseries.drop(columns=[c for c in FROM_SCENARIO if c in self.timeseries.columns])
+        block = max(tidy["day"].nunique() * tidy["node"].nunique(), 1)  # one population's metric
+        write_atomically(directory / "timeseries.parquet",
+                         lambda p: tidy.to_parquet(p, index=False, row_group_size=block, compression="zstd"))
         write_atomically(directory / "config.json", lambda p: Path(p).write_text(json.dumps(self.config, indent=2, default=str)))
         write_atomically(directory / "summary.json", lambda p: Path(p).write_text(json.dumps(self.summary, indent=2)))
         return directory
