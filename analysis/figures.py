@@ -385,7 +385,7 @@ def time_to_care(summaries: pd.DataFrame, ax=None, baseline: str = "baseline"):
         ax.set_xticks(ticks, [f"{t:.0f}" for t in ticks[:-1]] + [f"{width - 1}+"])
     ax.set_xlabel("days from symptom onset to consultation (days)")
     ax.set_ylabel("share of people seen (%)")
-    ax.set_title(title + "\npooled over seeds")
+    ax.set_title(title + ("\none run" if len(summaries) == 1 else "\npooled over seeds"))
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
     return tidy(ax)

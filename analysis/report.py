@@ -94,19 +94,22 @@ def comparison_figures(inputs: Inputs) -> list[Figure]:
 
 def place_figures(inputs: Inputs) -> list[Figure]:
     """Figures of one arm (the baseline): where infections happen, when, crowding, delays."""
+    single = len(inputs.summaries) == 1
+    over_seeds = "" if single else (": the median over seeds, or the seed with the most infections where the median "
+                                    "is nearly all zero (the title says which)")
     return [
         Figure("route_map", "Where infections happen",
                "Sites at their location over country borders, coloured by infections there and sized by the "
                "migrants passing through them (people reaching the site).",
                one_panel(lambda i, ax: maps.infection_map(i.data, i.graph, ax=ax, baseline=i.baseline)), (9, 7)),
         Figure("heatmap", "New infections by site and day",
-               "New infections among migrants at each site, day by day: the median over seeds, or the seed with "
-               "the most infections where the median is nearly all zero (the title says which).",
+               f"New infections among migrants at each site, day by day{over_seeds}.",
                one_panel(lambda i, ax: figures.heatmap(i.data, ax=ax, baseline=i.baseline)), (10, 5)),
         Figure("capacity_use", "Capacity use per site",
                "People present as a share of each site's capacity; above 100% crowding raises transmission.",
                one_panel(lambda i, ax: figures.capacity_use(i.data, i.graph, ax=ax, baseline=i.baseline)), (10, 5)),
-        Figure("time_to_care", "Time to care", "Days from symptom onset to a consultation, pooled over seeds.",
+        Figure("time_to_care", "Time to care",
+               "Days from symptom onset to a consultation" + ("." if single else ", pooled over seeds."),
                one_panel(lambda i, ax: figures.time_to_care(i.summaries, ax=ax, baseline=i.baseline))),
     ]
 
