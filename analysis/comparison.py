@@ -14,6 +14,7 @@ taken seed by seed and summarised over the seeds where something was averted fla
 that does harm on most seeds.
 """
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,6 +141,12 @@ def arm_labels(runs: pd.DataFrame, leave_out: tuple[str, ...] = ()) -> pd.Series
         return f"{run['policy']} ({', '.join(given)})" if given else str(run["policy"])
 
     return runs.apply(label, axis=1) if settings else runs["policy"].astype(str)
+
+
+def short_arm(arm: str) -> str:
+    """An arm as a table heading: each setting by its last key ('vaccinate_at_entry
+    (vaccination.at_entry.uptake=0.2)' -> 'vaccinate_at_entry (uptake=0.2)')."""
+    return re.sub(r"[\w.]+\.(\w+)=", r"\1=", arm)
 
 
 def pairing_key(runs: pd.DataFrame) -> list[str]:

@@ -16,7 +16,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter, ScalarFormatter
 
 from analysis.comparison import (
-    HEALTH_OUTCOMES, arm_labels, arm_order, outcome_labels, paired, policy_settings, run_arms,
+    HEALTH_OUTCOMES, arm_labels, arm_order, outcome_labels, paired, policy_settings, run_arms, short_arm,
 )
 from analysis.palette import DIVERGING, SEQUENTIAL, arm_colours, group_colours, policy_colour
 from analysis.tables import days_to_care
@@ -103,11 +103,11 @@ def epidemic_curves(data: pd.DataFrame, fig=None, population: str | None = None,
     fig, axes = panels(fig, len(others), columns, sharex=True, sharey=True)
     reference = daily[arms == baseline]
     for ax, arm in zip(axes, others):
-        band(ax, daily.columns, daily[arms == arm], colours[arm], f"{arm} ({seeds(int((arms == arm).sum()))})", 2)
+        band(ax, daily.columns, daily[arms == arm], colours[arm], f"{short_arm(arm)} ({seeds(int((arms == arm).sum()))})", 2)
         if not reference.empty and arm != baseline:  # on top, dashed: visible where the policy changes nothing
             band(ax, daily.columns, reference, "#777777", f"{baseline} ({seeds(len(reference))})", 4,
                  color="black", linewidth=1.1, linestyle=(0, (4, 2)))
-        ax.set_title(arm, fontsize=9, color=colours[arm] if arm != baseline else "black")
+        ax.set_title(short_arm(arm), fontsize=9)
         ax.set_ylim(bottom=0)
         ax.set_xlim(daily.columns.min(), daily.columns.max())
         ax.legend(frameon=False, fontsize=7, loc="upper right")
@@ -289,7 +289,7 @@ def forest_plot(comparison: pd.DataFrame, outcome: str = "infections_averted", a
         ax.annotate(f"{row['median']:,.0f}  [{row['lower']:,.0f}, {row['upper']:,.0f}]  {seeds(row['n'])}",
                     (row["upper"], position), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
     ax.axvline(0, color="#555555", linestyle="--", linewidth=1)
-    ax.set_yticks(y, rows["arm"].astype(str))
+    ax.set_yticks(y, [short_arm(str(arm)) for arm in rows["arm"]])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.margins(x=0.25)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -313,7 +313,7 @@ def cost_effectiveness(summaries: pd.DataFrame, ax=None, baseline: str = "baseli
         return say(ax, f"no policy to compare with {baseline!r}", title)
     for arm, points in runs.groupby("arm", sort=False):
         ax.scatter(points[averted], points["incremental_cost"], s=30, color=colours[arm], alpha=0.6,
-                   edgecolors="white", linewidths=0.5, label=arm)
+                   edgecolors="white", linewidths=0.5, label=short_arm(arm))
     if decision is not None:
         table = decision.table.set_index("arm")
         ax.scatter(table["averted"], table["cost"], s=110, c=[colours[a] for a in table.index], marker="D",
@@ -341,7 +341,7 @@ def acceptability(decision, ax=None):
     colours = arm_colours(arms)
     for arm in arms:
         rows = curve[curve["arm"] == arm]
-        ax.plot(rows["threshold"], 100 * rows["probability"], color=colours[arm], linewidth=1.8, label=arm)
+        ax.plot(rows["threshold"], 100 * rows["probability"], color=colours[arm], linewidth=1.8, label=short_arm(arm))
     for threshold in decision.thresholds:
         ax.axvline(threshold, color="#777777", linestyle=":", linewidth=1)
         ax.annotate(f"{threshold:,.0f} EUR", (threshold, 1), xytext=(3, 0), textcoords="offset points", ha="left",
@@ -378,7 +378,7 @@ def time_to_care(summaries: pd.DataFrame, ax=None, baseline: str = "baseline"):
         if counts.sum() == 0:
             continue
         ax.step(np.arange(width), 100 * counts / counts.sum(), where="mid", color=colour, linewidth=1.6,
-                label=f"{arm}: mean {mean[arm]:.1f} days, {int(counts.sum()):,} people seen")
+                label=f"{short_arm(arm)}: mean {mean[arm]:.1f} days, {int(counts.sum()):,} people seen")
     ax.set_xlim(-0.5, max(last, 10) + 0.5)
     if last == width - 1:
         ticks = [t for t in ax.get_xticks() if 0 <= t < width - 3] + [width - 1]

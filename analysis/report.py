@@ -18,7 +18,9 @@ import networkx as nx
 import pandas as pd
 
 from analysis import figures, maps
-from analysis.comparison import arm_labels, check_baseline, check_outcome, compare, health_outcomes, outcome_labels, paired
+from analysis.comparison import (
+    arm_labels, check_baseline, check_outcome, compare, health_outcomes, outcome_labels, paired, short_arm,
+)
 from analysis.decision import THRESHOLD_SOURCES, THRESHOLDS, Decision, decide
 from analysis.report_tables import comparison_table, decision_table, single_run_table
 from analysis.runs import find_runs, load, load_summaries, scenario_graph
@@ -120,8 +122,9 @@ def single_run_figures(inputs: Inputs) -> list[Figure]:
             *place_figures(inputs)]
 
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;font-size:0.9em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222}
+.wide{overflow-x:auto}table{border-collapse:collapse;font-size:0.85em}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}tbody th{min-width:16em;font-weight:normal}
 th:first-child,td:first-child{text-align:left}img{max-width:100%}figure{margin:2em 0}
 figcaption{color:#444;max-width:60em}.note{color:#555;font-size:0.9em;max-width:60em}"""
 
@@ -176,7 +179,7 @@ def render(inputs: Inputs, chosen: list[Figure], pngs: list[Path], source: Path)
     else:
         heading = (f"{'Policy comparison' if inputs.comparison is not None else 'Runs of one policy'}: "
                    f"{values('scenario')}, {values('disease')}")
-        what = (f"<p>{len(summaries)} runs: arms {html.escape(', '.join(inputs.arms))}; "
+        what = (f"<p>{len(summaries)} runs: arms {html.escape(', '.join(map(short_arm, inputs.arms)))}; "
                 f"{summaries['seed'].nunique()} seed(s); {html.escape(values('days'))} days.</p>")
     parts = [
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(heading)}</title>"
@@ -207,7 +210,7 @@ def comparison_section(inputs: Inputs) -> list[str]:
              if "dalys" in inputs.summaries.columns and inputs.outcome != "dalys" else "")
     return [
         "<section id='comparison'><h2>Comparison</h2>",
-        comparison_table(inputs.comparison).to_html(border=0, escape=True),
+        "<div class='wide'>", comparison_table(inputs.comparison).to_html(border=0, escape=True), "</div>",
         "<p class='note'>Median over seeds, with the 2.5th to 97.5th percentile in brackets (with few "
         "seeds, close to the lowest and highest seed). Each policy run is paired with the baseline "
         f"run ({html.escape(inputs.baseline)}) on the same seed and settings, so outcomes averted and cost above "
@@ -216,7 +219,7 @@ def comparison_section(inputs: Inputs) -> list[str]:
         "at a cost; a policy that does harm on the median seed gets no favourable ratio. Costs in EUR.</p>",
         "</section>",
         "<section id='decision'><h2>Decision</h2>",
-        decision_table(decision).to_html(border=0, escape=True, index=False),
+        "<div class='wide'>", decision_table(decision).to_html(border=0, escape=True, index=False), "</div>",
         f"<p class='note'>Health outcome: {html.escape(health_many)} averted.{offer} Means over "
         f"{decision.draws} paired seed(s), as cost-effectiveness analysis decides on expected values. "
         "Options are sorted by cost; one that costs more and averts no more than another is dominated, one "

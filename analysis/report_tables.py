@@ -4,7 +4,7 @@ or euros, ranges only where seeds differ."""
 import numpy as np
 import pandas as pd
 
-from analysis.comparison import HEALTH_OUTCOMES, outcome_labels
+from analysis.comparison import HEALTH_OUTCOMES, outcome_labels, short_arm
 from analysis.decision import Decision
 
 SINGLE_RUN_ROWS = {
@@ -44,7 +44,7 @@ def comparison_table(comparison: pd.DataFrame) -> pd.DataFrame:
     table = cells.pivot(index="outcome", columns="arm", values="cell")
     labels = outcome_labels(comparison.attrs.get("outcome", "infections"))
     table.index = [labels[outcome] for outcome in table.index]
-    table.columns = table.columns.astype(str).rename(None)
+    table.columns = [short_arm(str(arm)) for arm in table.columns]
     return table
 
 
@@ -57,12 +57,12 @@ def decision_table(decision: Decision) -> pd.DataFrame:
         if row["status"] == "reference":
             return "reference: least costly on the frontier"
         if row["status"] == "frontier":
-            return f"{row['icer']:,.0f} vs {row['against']}"
-        return row["status"]
+            return f"{row['icer']:,.0f} vs {short_arm(row['against'])}"
+        return short_arm(row["status"])
 
     shown = pd.DataFrame({
         "rank": table["rank"],
-        "policy": table["arm"],
+        "policy": table["arm"].map(short_arm),
         "cost above baseline (EUR, mean)": table["cost"].map(lambda v: f"{v:,.0f}"),
         f"{health.many} averted (mean)": table["averted"].map(lambda v: f"{v:,.1f}"),
         f"ICER (EUR per {health.one} averted) vs next-best option": table.apply(ratio, axis=1),

@@ -89,11 +89,9 @@ def test_every_preset_sweep_reports_a_comparison_and_decision_without_an_empty_c
 
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium)")
-def test_the_report_renders_in_headless_chromium(preset_report, tmp_path):
-    name, folder, written = preset_report
-    if name != "policy_comparison":
-        pytest.skip("one screenshot is enough")
-    shot = screenshot(written[0], tmp_path / "report.png")
+def test_the_report_renders_in_headless_chromium(sweep, tmp_path):
+    page = analysis.write_report(sweep, tmp_path / "report")[0]
+    shot = screenshot(page, tmp_path / "report.png")
     image = plt.imread(shot)
     assert image.shape[1] == 1280 and image.shape[0] >= 3000
     assert image[..., :3].std() > 0.05  # tables and figures drawn, not a blank page
@@ -153,9 +151,14 @@ def test_the_heatmap_shows_the_worst_seed_where_medians_are_zero():
     plt.close("all")
 
 
-def test_capacity_colour_bar_ticks_run_from_0_to_100_percent_and_beyond():
+def test_capacity_colour_bar_ticks_run_from_0_to_100_percent_and_beyond(sweep):
     assert figures.percent_ticks(200.0) == [0, 25, 50, 75, 100, 150.0, 200.0]
     assert figures.percent_ticks(80.0) == [0, 25, 50, 75, 100]
+    data = analysis.load(sweep, metrics=["present"])
+    ax = figures.capacity_use(data, analysis.scenario_graph(sweep / "policy=baseline,seed=0"))
+    bar = ax.images[0].colorbar
+    assert {0, 100} <= set(bar.get_ticks()) and bar.ax.yaxis.get_major_formatter()(100, 0) == "100%"
+    plt.close("all")
 
 
 def test_route_maps_label_sites_by_name_without_overlap_over_country_borders():
