@@ -48,7 +48,7 @@ def route_map(graph: nx.DiGraph, ax=None, node_size=None, title: str | None = No
             if nodes:
                 nx.draw_networkx_nodes(graph, position, nodelist=nodes, ax=ax, node_color=colour, edgecolors="#333333",
                                        linewidths=0.6, node_size=[node_size[n] for n in nodes], label=kind.replace("_", " "))
-        ax.legend(loc="best", fontsize=7, markerscale=0.5, frameon=True, framealpha=0.85, edgecolor="none")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, markerscale=0.5, frameon=False)  # off the map
     else:
         nodes = list(graph.nodes)
         drawn = nx.draw_networkx_nodes(graph, position, nodelist=nodes, ax=ax, node_color=[node_colour[n] for n in nodes],
@@ -112,8 +112,8 @@ def infection_map(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | Non
     for amount in nice_steps(largest):
         ax.scatter([], [], s=15 + 600 * amount / largest, color="#bbbbbb", edgecolors="#333333",
                    label=f"{amount:,.0f} people")
-    ax.legend(title="migrants passing", loc="best", fontsize=7, title_fontsize=8, frameon=True, framealpha=0.85,
-              edgecolor="none", labelspacing=1.2)
+    ax.legend(title="migrants passing", loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=7,
+              title_fontsize=8, frameon=False, borderpad=1.2)  # below the map, clear of the site names
     return ax
 
 
