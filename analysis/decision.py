@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.comparison import HEALTH_OUTCOMES, check_outcome, health_outcomes, pairing_key
+from analysis.comparison import check_outcome, health_outcomes, pairing_key
 
 # Default willingness to pay per outcome averted (EUR), two thresholds each so a reader sees
 # whether the choice turns on the threshold. Assumptions: set your own (`--wtp` on the command line).
@@ -138,8 +138,3 @@ def curve_range(table: pd.DataFrame, thresholds: tuple[float, ...]) -> float:
     ratios = table["icer"][np.isfinite(table["icer"])]
     return 2 * max([*thresholds, *ratios.tolist()])
 
-
-def describe(outcome: str) -> tuple[str, str]:
-    """How a reader says one and several of `outcome`."""
-    health = HEALTH_OUTCOMES[outcome]
-    return health.one, health.many
