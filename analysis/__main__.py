@@ -2,6 +2,7 @@
 
     python -m analysis maps docs/routes                      # a route map (PNG) of every shipped scenario
     python -m analysis report multirun/x [--out folder]      # HTML report and PNGs of a run or a sweep
+        [--baseline baseline] [--outcome infections|deaths|exported_infectious|dalys] [--wtp 1000,10000]
 """
 
 import argparse
@@ -13,7 +14,8 @@ import matplotlib
 matplotlib.use("Agg")  # files, not windows: works on a server and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 
-from analysis.figures import route_map  # noqa: E402
+from analysis.comparison import HEALTH_OUTCOMES  # noqa: E402
+from analysis.maps import route_map  # noqa: E402
 from analysis.report import write_report  # noqa: E402
 from sim import ConfigError, load_scenario  # noqa: E402
 from sim.config import SCENARIO_DIR  # noqa: E402
@@ -32,6 +34,17 @@ def draw_maps(folder: Path) -> list[Path]:
     return written
 
 
+def thresholds(text: str) -> tuple[float, ...]:
+    """'1000,10000' -> (1000.0, 10000.0): positive amounts in EUR."""
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give amounts in EUR separated by commas, e.g. 1000,10000")
+    return values
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -40,13 +53,17 @@ def main(argv=None) -> int:
     report = commands.add_parser("report", help="write an HTML report (and PNGs) of a run or a sweep directory")
     report.add_argument("directory", type=Path, help="a run directory or a multirun (sweep) directory")
     report.add_argument("--out", type=Path, default=None, help="where to write it (default: <directory>/report)")
-    report.add_argument("--baseline", default="baseline", help="the policy the others are compared with")
+    report.add_argument("--baseline", default="baseline", help="the arm the others are compared with (one of the arms)")
+    report.add_argument("--outcome", default="infections", choices=list(HEALTH_OUTCOMES),
+                        help="the health outcome of the cost-effectiveness analysis (dalys where the runs carry them)")
+    report.add_argument("--wtp", type=thresholds, default=None, metavar="EUR[,EUR...]",
+                        help="willingness to pay per outcome averted, e.g. 1000,10000 (default: analysis.decision.THRESHOLDS)")
     args = parser.parse_args(argv)
     try:
         if args.command == "maps":
             written = draw_maps(args.folder)
         else:
-            written = write_report(args.directory, args.out, args.baseline)
+            written = write_report(args.directory, args.out, args.baseline, args.outcome, args.wtp)
     except (ConfigError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,47 +1,30 @@
-"""Standard figures, drawn with matplotlib (colour-blind-safe palette, titled, with units).
+"""Standard figures, drawn with matplotlib: titled, units on every axis, one colour per policy
+(analysis.palette). Route maps are in analysis.maps.
 
-Each function draws on `ax` (a new figure when none is given) and returns the Axes. Figures of
+Figures of one panel draw on `ax` (a new figure when none is given) and return the Axes; figures
+of several panels (small multiples, dose-response) draw on `fig` and return the Figure. Figures of
 time series take the tidy frame of `analysis.load`; figures of totals take the frame of
 `analysis.load_summaries` (or the comparison of `analysis.compare`). Where a figure shows one
-policy arm (map, heatmap, capacity), it is the baseline unless `arm` names another, and the
-value shown is the median over that arm's seeds.
+policy arm (heatmap, capacity), it is the baseline unless `arm` names another.
 """
-
-import itertools
 
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
-from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter, ScalarFormatter
 
-from analysis.comparison import OUTCOMES, arm_labels, arm_order, paired, run_arms
+from analysis.comparison import (
+    HEALTH_OUTCOMES, arm_labels, arm_order, outcome_labels, paired, policy_settings, run_arms, short_arm,
+)
+from analysis.palette import DIVERGING, SEQUENTIAL, arm_colours, group_colours, policy_colour
+from analysis.tables import days_to_care
 from sim.kernels import CORE_FLOWS
 from sim.programmes.policy import PolicyConfig
 
-# Okabe and Ito (2008) colour-blind-safe palette, one colour per node kind
-KIND_COLOURS = {
-    "origin": "#000000",
-    "border": "#D55E00",
-    "transit_centre": "#E69F00",
-    "reception_centre": "#0072B2",
-    "informal_site": "#CC79A7",
-    "clinic": "#009E73",
-    "hospital": "#56B4E9",
-    "destination": "#F0E442",
-}
-# The same palette for policy arms, baseline first in black; yellow last (faint on white).
-ARM_COLOURS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442")
-SEQUENTIAL = "viridis"  # perceptually uniform and readable with any colour vision
-DIVERGING = "RdBu_r"    # ColorBrewer's colour-blind-safe diverging scheme, red above the centre
-
-
-def arm_colours(arms, baseline: str = "baseline") -> dict[str, str]:
-    """A colour per arm, in the order figures show them (see arm_order): black for the baseline,
-    the others in turn (cycling past seven)."""
-    others = itertools.cycle(ARM_COLOURS[1:])
-    return {arm: ARM_COLOURS[0] if arm == baseline else next(others) for arm in arm_order(arms, baseline)}
+BAND = 0.2  # opacity of the 95% bands
+FLOWS = CORE_FLOWS + PolicyConfig.metric_names() + ("reported_cases", "cost")  # counts per day, not stocks
 
 
 def unit(metric: str) -> str:
@@ -50,7 +33,7 @@ def unit(metric: str) -> str:
         return "EUR per day"
     if metric == "days_to_care":
         return "days waited, summed over consultations"
-    return "people per day" if metric in CORE_FLOWS + PolicyConfig.metric_names() + ("reported_cases",) else "people"
+    return "people per day" if metric in FLOWS else "people"
 
 
 def seeds(n: int) -> str:
@@ -81,41 +64,148 @@ def say(ax, text: str, title: str):
     return ax
 
 
-def route_map(graph: nx.DiGraph, ax=None, node_size=None, title: str | None = None, node_colour=None,
-              colour_label: str = ""):
-    """The route graph at its nodes' longitude and latitude, coloured by kind, sized by capacity
-    (or by `node_size`, a mapping node -> marker area in points squared). With `node_colour`
-    (a mapping node -> number), nodes are coloured by that value instead, with a colour bar
-    labelled `colour_label`. Returns the matplotlib Axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 7))
-    position = {node: (data["lon"], data["lat"]) for node, data in graph.nodes(data=True)}
-    if node_size is None:
-        capacity = np.array([max(graph.nodes[n]["capacity"], 1) for n in graph.nodes])
-        node_size = dict(zip(graph.nodes, 20 + 280 * np.sqrt(capacity / capacity.max())))
-    nx.draw_networkx_edges(graph, position, ax=ax, edge_color="#999999", arrows=True, arrowsize=8,
-                           width=0.8, connectionstyle="arc3,rad=0.08", node_size=[node_size[n] for n in graph.nodes])
-    if node_colour is None:
-        for kind, colour in KIND_COLOURS.items():
-            nodes = [n for n, k in graph.nodes(data="kind") if k == kind]
-            if nodes:
-                nx.draw_networkx_nodes(graph, position, nodelist=nodes, ax=ax, node_color=colour, edgecolors="#333333",
-                                       linewidths=0.6, node_size=[node_size[n] for n in nodes], label=kind.replace("_", " "))
-        ax.legend(loc="best", fontsize=7, markerscale=0.5, frameon=False)
-    else:
-        nodes = list(graph.nodes)
-        drawn = nx.draw_networkx_nodes(graph, position, nodelist=nodes, ax=ax, node_color=[node_colour[n] for n in nodes],
-                                       cmap=SEQUENTIAL, vmin=0, vmax=max(max(node_colour.values()), 1),
-                                       edgecolors="#333333", linewidths=0.6, node_size=[node_size[n] for n in nodes])
-        ax.figure.colorbar(drawn, ax=ax, label=colour_label, shrink=0.8)
-    for node, (x, y) in position.items():
-        ax.annotate(node, (x, y), fontsize=6, xytext=(4, 3), textcoords="offset points")
-    ax.set_xlabel("longitude (degrees east)")
-    ax.set_ylabel("latitude (degrees north)")
-    ax.set_title(title or f"{graph.graph['name']}: route graph, {graph.number_of_nodes()} nodes (area by capacity, labels are node ids)")
-    ax.tick_params(labelbottom=True, labelleft=True)
-    ax.set_aspect(1 / np.cos(np.radians(np.mean([y for _, y in position.values()]))))
-    return ax
+def panels(fig, count: int, columns: int = 3, size=(4.2, 3.2), **shared):
+    """`count` axes in a grid on `fig` (a new figure sized for them when None), spare cells removed."""
+    columns = min(columns, count)
+    rows = -(-count // columns)
+    if fig is None:
+        fig = plt.figure(figsize=(size[0] * columns, size[1] * rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False, **shared)).ravel()
+    for spare in axes[count:]:
+        spare.remove()
+    return fig, axes[:count]
+
+
+def daily_totals(data: pd.DataFrame, metric: str, population: str | None = None) -> pd.DataFrame:
+    """One row per run, one column per day: a metric summed over nodes (and populations)."""
+    rows = data[data["metric"] == metric]
+    if population:
+        rows = rows[rows["population"] == population]
+    return rows.groupby(["run", "day"], observed=True)["value"].sum().unstack("day", fill_value=0.0)
+
+
+def band(ax, days, curves: pd.DataFrame, colour: str, label: str, zorder: int = 2, **line):
+    """The median curve over runs, and (with several runs) the band holding 95% of them."""
+    low, mid, high = np.percentile(curves.to_numpy(), [2.5, 50, 97.5], axis=0)
+    if len(curves) > 1:
+        ax.fill_between(days, low, high, color=colour, alpha=BAND, linewidth=0, zorder=zorder)
+    ax.plot(days, mid, label=label, zorder=zorder + 1, **({"linewidth": 1.8, "color": colour} | line))
+
+
+def epidemic_curves(data: pd.DataFrame, fig=None, population: str | None = None, baseline: str = "baseline",
+                    columns: int = 3):
+    """Daily new infections: one panel per policy arm, each against the baseline (dashed black), the
+    median over seeds with a band holding 95% of them; shared axes, so panels compare at a glance.
+    `population`: 'migrants' or 'hosts' (default: both together). Returns the Figure."""
+    daily = daily_totals(data, "new_infections", population)
+    arms = run_arms(data).reindex(daily.index)
+    order = arm_order(arms, baseline)
+    colours = arm_colours(order)
+    others = [arm for arm in order if arm != baseline] or order
+    fig, axes = panels(fig, len(others), columns, sharex=True, sharey=True)
+    reference = daily[arms == baseline]
+    for ax, arm in zip(axes, others):
+        band(ax, daily.columns, daily[arms == arm], colours[arm], f"{short_arm(arm)} ({seeds(int((arms == arm).sum()))})", 2)
+        if not reference.empty and arm != baseline:  # on top, dashed: visible where the policy changes nothing
+            band(ax, daily.columns, reference, "#777777", f"{baseline} ({seeds(len(reference))})", 4,
+                 color="black", linewidth=1.1, linestyle=(0, (4, 2)))
+        ax.set_title(short_arm(arm), fontsize=9)
+        ax.set_ylim(bottom=0)
+        ax.set_xlim(daily.columns.min(), daily.columns.max())
+        ax.legend(frameon=False, fontsize=7, loc="upper right")
+        tidy(ax)
+    for ax in axes:
+        if ax.get_subplotspec().is_last_row() or ax is axes[-1]:
+            ax.set_xlabel("day of simulation (days)")
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("new infections (people per day)")
+    who = population or "migrants and hosts"
+    spread = "median and 95% range over seeds" if len(daily) > len(set(arms)) else "one run each"
+    fig.suptitle(f"Daily new infections among {who}: each policy against {baseline} ({spread})")
+    return fig
+
+
+def overview(timeseries: pd.DataFrame, metrics=("new_infections", "present", "new_deaths", "reported_cases"),
+             by: str = "population", fig=None, title: str = ""):
+    """One run at a glance (sim.Result.plot): a panel per metric, summed over nodes, one line per
+    value of `by` ('population', 'kind', 'node', or any column), against the date (or day).
+    Split by anything but population, stocks such as `present` count migrants only."""
+    time = "date" if "date" in timeseries.columns else "day"
+    fig, axes = panels(fig, len(metrics), columns=2, size=(6, 3.4), sharex=True)
+    for ax, metric in zip(axes, metrics):
+        rows = timeseries[timeseries["metric"] == metric]
+        heading = metric.replace("_", " ")
+        if by != "population" and metric not in FLOWS:  # people present: hosts would swamp migrants
+            rows = rows[rows["population"] == "migrants"]
+            heading += " (migrants)"
+        lines = rows.groupby([by, time], observed=True)["value"].sum().unstack(by, fill_value=0.0)
+        lines = lines.loc[:, lines.sum() > 0] if lines.shape[1] > 1 else lines
+        colours = group_colours(by, lines.columns)
+        for group in lines.columns:
+            ax.plot(lines.index, lines[group], color=colours[str(group)], linewidth=1.5, label=str(group).replace("_", " "))
+        ax.set_title(heading, fontsize=10)
+        ax.set_ylabel(unit(metric))
+        ax.set_ylim(bottom=0)
+        if len(lines.columns):
+            ax.legend(frameon=False, fontsize=7, ncol=2 if len(lines.columns) > 4 else 1)
+        tidy(ax)
+    for ax in axes[-2:]:
+        ax.set_xlabel("date" if time == "date" else "day of simulation (days)")
+        if time == "date":
+            ax.tick_params(axis="x", labelrotation=30)
+    fig.suptitle(title or "One run")
+    return fig
+
+
+def dose_parameters(runs: pd.DataFrame) -> list[str]:
+    """The numeric parameters a sweep varies (two values or more), other than the seed."""
+    names = [column for column in runs.attrs.get("parameters", []) if column != "seed"]
+    numeric = [column for column in names if pd.api.types.is_numeric_dtype(pd.to_numeric(runs[column], errors="coerce"))
+               and runs[column].notna().any()]
+    return [column for column in numeric if pd.to_numeric(runs[column], errors="coerce").nunique() > 1]
+
+
+def dose_response(summaries: pd.DataFrame, parameter: str, fig=None, baseline: str = "baseline",
+                  outcome: str = "infections"):
+    """Outcome averted and cost above baseline (each paired with baseline on the same seed)
+    against a swept numeric parameter: median and 95% interval over seeds, one line per arm that
+    the parameter does not itself define. Returns the Figure."""
+    runs = paired(summaries, baseline)
+    runs = runs[runs["arm"] != baseline].copy()
+    runs["x"] = pd.to_numeric(runs[parameter], errors="coerce")
+    runs = runs[runs["x"].notna()]
+    runs["series"] = arm_labels(runs, leave_out=(parameter,)) if parameter in policy_settings(runs) else runs["arm"]
+    if fig is None:
+        fig = plt.figure(figsize=(11, 4.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    health = HEALTH_OUTCOMES[outcome]
+    for ax, column, label in ((left, f"{outcome}_averted", f"{health.many} averted vs baseline, same seed"),
+                              (right, "incremental_cost", "cost above baseline, same seed (EUR)")):
+        for series, rows in runs.groupby("series", sort=False):
+            stats = rows.groupby("x")[column].describe(percentiles=[0.025, 0.5, 0.975])
+            colour = policy_colour(series.split(" (")[0])
+            ax.fill_between(stats.index, stats["2.5%"], stats["97.5%"], color=colour, alpha=BAND, linewidth=0)
+            ax.plot(stats.index, stats["50%"], "o-", color=colour, linewidth=1.8, markersize=5, label=series)
+        ax.axhline(0, color="#555555", linewidth=0.8, linestyle="--")
+        ax.set_xlabel(parameter.removeprefix("policy."))
+        ax.set_ylabel(label)
+        ax.legend(frameon=False, fontsize=8)
+        tidy(ax)
+    per_point = runs.groupby(["series", "x"]).size().min() if not runs.empty else 0
+    fig.suptitle(f"Dose-response: {parameter.removeprefix('policy.')} against {baseline}\n"
+                 f"median and 95% interval over {seeds(per_point)} per point")
+    return fig
+
+
+def node_day(data: pd.DataFrame, metric: str, population: str, statistic: str = "median") -> pd.DataFrame:
+    """A [node, day] grid of one metric over the runs in `data`: their median, or (statistic
+    'worst') the run with the largest total."""
+    rows = data[(data["metric"] == metric) & (data["population"] == population)]
+    if statistic == "worst":
+        worst = rows.groupby("run", observed=True)["value"].sum().idxmax()
+        rows = rows[rows["run"] == worst]
+    grid = rows.groupby(["node", "day"], observed=True)["value"].median().unstack("day")
+    return grid.reindex(columns=range(int(rows["day"].max()) + 1))
 
 
 def one_arm(data: pd.DataFrame, arm: str | None, baseline: str = "baseline") -> tuple[pd.DataFrame, str, int]:
@@ -129,89 +219,39 @@ def one_arm(data: pd.DataFrame, arm: str | None, baseline: str = "baseline") -> 
     return data[data["run"].isin(runs)], arm, len(runs)
 
 
-def node_day(data: pd.DataFrame, metric: str, population: str) -> pd.DataFrame:
-    """A [node, day] grid of one metric, the median over the runs in `data`."""
-    rows = data[(data["metric"] == metric) & (data["population"] == population)]
-    grid = rows.groupby(["node", "day"], observed=True)["value"].median().unstack("day")
-    return grid.reindex(columns=range(int(rows["day"].max()) + 1))
-
-
-def epidemic_curves(data: pd.DataFrame, ax=None, population: str | None = None, baseline: str = "baseline"):
-    """Daily new infections by arm: the median over seeds and a band from the 2.5th to the
-    97.5th percentile. `population`: 'migrants' or 'hosts' (default: both together)."""
-    ax = new_axes(ax)
-    rows = data[data["metric"] == "new_infections"]
-    if population:
-        rows = rows[rows["population"] == population]
-    daily = rows.groupby(["run", "day"], observed=True)["value"].sum().unstack("day", fill_value=0.0)
-    arms = run_arms(data).reindex(daily.index)
-    for arm, colour in arm_colours(arms, baseline).items():
-        curves = daily[arms == arm]
-        low, mid, high = np.percentile(curves.to_numpy(), [2.5, 50, 97.5], axis=0)
-        ax.fill_between(daily.columns, low, high, color=colour, alpha=0.18, linewidth=0)
-        ax.plot(daily.columns, mid, color=colour, linewidth=1.8, label=f"{arm} ({seeds(len(curves))})")
-    ax.set_xlabel("day of simulation (days)")
-    ax.set_ylabel("new infections (people per day)")
-    who = population or "migrants and hosts"
-    ax.set_title(f"Daily new infections among {who}, by policy\nmedian and 95% range over seeds")
-    ax.set_ylim(bottom=0)
-    ax.set_xlim(daily.columns.min(), daily.columns.max())
-    ax.legend(frameon=False, fontsize=8)
-    return tidy(ax)
-
-
-def infection_map(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | None = None, baseline: str = "baseline"):
-    """The route map with each site coloured by infections there (migrants and hosts) and sized
-    by the migrants passing through it (people reaching the site). Medians over one arm's seeds."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 7), layout="constrained")
-    rows, arm, runs = one_arm(data, arm, baseline)
-    totals = rows[rows["metric"].isin(["entries", "new_infections"])].groupby(
-        ["run", "node", "population", "metric"], observed=True)["value"].sum()
-    passing = totals.xs(("migrants", "entries"), level=["population", "metric"]).groupby("node", observed=True).median()
-    infections = totals.xs("new_infections", level="metric").groupby(["run", "node"], observed=True).sum()
-    infections = infections.groupby("node", observed=True).median()
-    passing = {n: float(passing.get(n, 0.0)) for n in graph.nodes}
-    largest = max(max(passing.values()), 1.0)
-    area = {n: 15 + 600 * passing[n] / largest for n in graph.nodes}
-    route_map(graph, ax=ax, node_size=area, node_colour={n: float(infections.get(n, 0.0)) for n in graph.nodes},
-              colour_label="infections at the site (people, migrants and hosts)",
-              title=f"{graph.graph['name']}: where infections happen ({arm}, median over {seeds(runs)})\n"
-                    "colour: infections; area: migrants passing through the site")
-    for amount in nice_steps(largest):
-        ax.scatter([], [], s=15 + 600 * amount / largest, color="#bbbbbb", edgecolors="#333333",
-                   label=f"{amount:,.0f} people")
-    ax.legend(title="migrants passing", loc="best", fontsize=7, title_fontsize=8, frameon=False, labelspacing=1.2)
-    return ax
-
-
-def nice_steps(largest: float) -> list[float]:
-    """Up to three round numbers below `largest`, for a size legend."""
-    top = 10 ** np.floor(np.log10(largest))
-    top = max(step * top for step in (1, 2, 5) if step * top <= largest)
-    return sorted({top / 4, top / 2, top} if top >= 4 else {top})
-
-
 def heatmap(data: pd.DataFrame, metric: str = "new_infections", population: str = "migrants", ax=None,
-            arm: str | None = None, baseline: str = "baseline"):
-    """A node x day heatmap of any metric of the time series (median over one arm's seeds)."""
+            arm: str | None = None, baseline: str = "baseline", statistic: str = "auto"):
+    """A node x day heatmap of any metric of the time series for one arm: the median over its
+    seeds, or (statistic 'worst') its seed with the largest total; 'auto' shows the worst seed
+    where the medians are nearly all zero (an epidemic that takes off on some seeds only)."""
     ax = new_axes(ax, (10, 5))
     rows, arm, runs = one_arm(data, arm, baseline)
     grid = node_day(rows, metric, population)
+    if statistic == "auto":
+        statistic = "worst" if runs > 1 and np.count_nonzero(np.nan_to_num(grid.to_numpy())) < 0.05 * grid.size else "median"
+    if statistic == "worst":
+        grid = node_day(rows, metric, population, "worst")
     image = ax.imshow(grid.to_numpy(), aspect="auto", interpolation="nearest", cmap=SEQUENTIAL,
                       extent=(-0.5, grid.shape[1] - 0.5, grid.shape[0] - 0.5, -0.5))
     ax.figure.colorbar(image, ax=ax, label=f"{metric.replace('_', ' ')} ({unit(metric)})")
     ax.set_yticks(range(len(grid)), grid.index, fontsize=7)
     ax.set_xlabel("day of simulation (days)")
     ax.set_ylabel("site (node id)")
+    shown = {"median": f"median over {seeds(runs)}", "worst": f"the seed with the most, of {seeds(runs)}"}[statistic]
     ax.set_title(f"{metric.replace('_', ' ').capitalize()} among {population} by site and day\n"
-                 f"{arm}, median over {seeds(runs)}")
+                 f"{arm}, {'one run' if runs == 1 else shown}")
     return ax
+
+
+def percent_ticks(peak: float) -> list[float]:
+    """Colour-bar ticks for capacity use: 0 to 100% by 25, then round steps up to the peak."""
+    above = [] if peak <= 100 else list(np.arange(100, peak + 1, max(50, 10 ** np.floor(np.log10(peak)) / 2))[1:])
+    return [0, 25, 50, 75, 100] + [float(t) for t in above]
 
 
 def capacity_use(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | None = None, baseline: str = "baseline"):
     """People present at each site as a share of its capacity, day by day (median over one arm's
-    seeds); red above 100%, where crowding raises transmission. Destinations are left out."""
+    seeds); red above 100%, where living units hold more people than built for. Destinations are left out."""
     ax = new_axes(ax, (10, 5))
     rows, arm, runs = one_arm(data, arm, baseline)
     capacity = pd.Series({n: d["capacity"] for n, d in graph.nodes(data=True)
@@ -223,11 +263,13 @@ def capacity_use(data: pd.DataFrame, graph: nx.DiGraph, ax=None, arm: str | None
     image = ax.imshow(use.to_numpy(), aspect="auto", interpolation="nearest", cmap=DIVERGING,
                       norm=TwoSlopeNorm(vcenter=100, vmin=0, vmax=peak),
                       extent=(-0.5, use.shape[1] - 0.5, use.shape[0] - 0.5, -0.5))
-    ax.figure.colorbar(image, ax=ax, label="people present / capacity (%)")
+    bar = ax.figure.colorbar(image, ax=ax, label="people present / capacity (%)", ticks=percent_ticks(peak))
+    bar.ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     labels = [f"{n} (capacity {capacity[n]:,}, peak {use.loc[n].max():.0f}%)" for n in use.index]
     ax.set_yticks(range(len(use)), labels, fontsize=7)
     ax.set_xlabel("day of simulation (days)")
-    ax.set_title(f"Capacity use per site: people present as % of capacity\n{arm}, median over {seeds(runs)}")
+    over = "one run" if runs == 1 else f"median over {seeds(runs)}"
+    ax.set_title(f"Capacity use per site: people present as % of capacity\n{arm}, {over}")
     return ax
 
 
@@ -235,9 +277,10 @@ def forest_plot(comparison: pd.DataFrame, outcome: str = "infections_averted", a
     """Median and 95% interval across seeds of one outcome of `analysis.compare`, per arm
     (the baseline arm, zero by construction, left out)."""
     ax = new_axes(ax, (8, 4))
-    colours = arm_colours(comparison["arm"].astype(str), baseline)
+    labels = outcome_labels()
     rows = comparison[(comparison["outcome"] == outcome) & (comparison["arm"] != baseline) & (comparison["n"] > 0)]
-    title = f"{OUTCOMES[outcome].split(' (')[0].capitalize()}, by policy\nmedian and 95% interval over seeds"
+    colours = arm_colours(arm_order(comparison["arm"].astype(str), baseline))
+    title = f"{labels[outcome].split(' (')[0].capitalize()}, by policy\nmedian and 95% interval over seeds"
     if rows.empty:
         return say(ax, f"no policy to compare with {baseline!r}", title)
     y = np.arange(len(rows))[::-1]
@@ -248,34 +291,71 @@ def forest_plot(comparison: pd.DataFrame, outcome: str = "infections_averted", a
         ax.annotate(f"{row['median']:,.0f}  [{row['lower']:,.0f}, {row['upper']:,.0f}]  {seeds(row['n'])}",
                     (row["upper"], position), xytext=(8, 0), textcoords="offset points", va="center", fontsize=8)
     ax.axvline(0, color="#555555", linestyle="--", linewidth=1)
-    ax.set_yticks(y, rows["arm"].astype(str))
+    ax.set_yticks(y, [short_arm(str(arm)) for arm in rows["arm"]])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.margins(x=0.25)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(OUTCOMES[outcome])
+    ax.set_xlabel(labels[outcome] + " (people)" if "(" not in labels[outcome] else labels[outcome])
     ax.set_title(title)
     return tidy(ax)
 
 
-def cost_effectiveness(summaries: pd.DataFrame, ax=None, baseline: str = "baseline"):
-    """The cost-effectiveness plane: cost above baseline against infections averted, one point
-    per seed and arm (each run paired with the baseline run on the same seed)."""
+def cost_effectiveness(summaries: pd.DataFrame, ax=None, baseline: str = "baseline", outcome: str = "infections",
+                       decision=None):
+    """The cost-effectiveness plane: cost above baseline against outcome averted, one point per
+    seed and arm (each run paired with the baseline run on the same seed); with `decision`
+    (analysis.decision.decide), each arm's mean as a large marker and the efficiency frontier."""
     ax = new_axes(ax, (8, 6))
     runs = paired(summaries, baseline)
-    colours = arm_colours(runs["arm"], baseline)
-    runs = runs[(runs["arm"] != baseline) & runs["infections_averted"].notna()]
+    colours = arm_colours(arm_order(runs["arm"], baseline))
+    averted = f"{outcome}_averted"
+    runs = runs[(runs["arm"] != baseline) & runs[averted].notna()]
     title = "Cost-effectiveness plane: one point per seed"
     if runs.empty:
         return say(ax, f"no policy to compare with {baseline!r}", title)
     for arm, points in runs.groupby("arm", sort=False):
-        ax.scatter(points["infections_averted"], points["incremental_cost"], s=36, color=colours[arm], alpha=0.8,
-                   edgecolors="white", linewidths=0.5, label=arm)
+        ax.scatter(points[averted], points["incremental_cost"], s=30, color=colours[arm], alpha=0.6,
+                   edgecolors="white", linewidths=0.5, label=short_arm(arm))
+    if decision is not None:
+        table = decision.table.set_index("arm")
+        ax.scatter(table["averted"], table["cost"], s=110, c=[colours[a] for a in table.index], marker="D",
+                   edgecolors="black", linewidths=0.8, zorder=5)
+        line = table[table["status"].isin(["reference", "frontier"])].sort_values("cost")
+        ax.plot(line["averted"], line["cost"], color="black", linewidth=1.2, zorder=4, label="efficiency frontier (means)")
+        title += "; diamonds: means over seeds"
     ax.axhline(0, color="#555555", linewidth=0.8)
     ax.axvline(0, color="#555555", linewidth=0.8)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(OUTCOMES["infections_averted"])
-    ax.set_ylabel(OUTCOMES["incremental_cost"])
-    ax.set_title(title + "\nright: infections averted; up: costs more than baseline")
+    health = HEALTH_OUTCOMES[outcome]
+    ax.set_xlabel(f"{health.many} averted vs baseline, same seed")
+    ax.set_ylabel("cost above baseline, same seed (EUR)")
+    ax.set_title(title + f"\nright: {health.many} averted; up: costs more than baseline")
+    ax.legend(frameon=False, fontsize=8)
+    return tidy(ax)
+
+
+def acceptability(decision, ax=None):
+    """The cost-effectiveness acceptability curve: for each willingness to pay per outcome
+    averted, the share of seeds on which each arm has the highest net monetary benefit."""
+    ax = new_axes(ax, (8, 5))
+    curve = decision.acceptability
+    arms = decision.table["arm"].tolist()
+    colours = arm_colours(arms)
+    for arm in arms:
+        rows = curve[curve["arm"] == arm]
+        ax.plot(rows["threshold"], 100 * rows["probability"], color=colours[arm], linewidth=1.8, label=short_arm(arm))
+    for threshold in decision.thresholds:
+        ax.axvline(threshold, color="#777777", linestyle=":", linewidth=1)
+        ax.annotate(f"{threshold:,.0f} EUR", (threshold, 1), xytext=(3, 0), textcoords="offset points", ha="left",
+                    va="bottom", fontsize=7, color="#555555")
+    health = HEALTH_OUTCOMES[decision.outcome]
+    ax.set_xlabel(f"willingness to pay per {health.one} averted (EUR)")
+    ax.set_ylabel("probability most cost-effective (% of seeds)")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(0, curve["threshold"].max())
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_title(f"Cost-effectiveness acceptability curve over {seeds(decision.draws)}\n"
+                 "dotted: the thresholds of the decision table")
     ax.legend(frameon=False, fontsize=8)
     return tidy(ax)
 
@@ -284,30 +364,30 @@ def time_to_care(summaries: pd.DataFrame, ax=None, baseline: str = "baseline"):
     """Days from symptom onset to a consultation, pooled over each arm's seeds (the last bin
     holds 60 days or more), with the mean days to care per arm in the legend."""
     ax = new_axes(ax)
-    arms = arm_labels(summaries)
     title = "Time from symptom onset to care, by policy"
-    histograms = summaries["days_to_care_histogram"].map(lambda counts: np.asarray(counts or [0], dtype=float))
-    width = max(len(counts) for counts in histograms)
-    counts = pd.DataFrame([np.pad(h, (0, width - len(h))) for h in histograms], index=summaries.index)
-    if counts.to_numpy().sum() == 0:
+    delays = days_to_care(summaries)
+    if delays["people"].sum() == 0:
         return say(ax, "no consultations recorded", title)
-    last = int(np.flatnonzero(counts.sum().to_numpy()).max())
-    for arm, colour in arm_colours(arms, baseline).items():
-        mine = arms == arm
-        pooled = counts[mine].sum().to_numpy()
-        if pooled.sum() == 0:
+    arms = arm_labels(summaries)
+    delays["arm"] = arms.reindex(delays["row"]).to_numpy()
+    pooled = delays.groupby(["arm", "days_waited"], sort=False)["people"].sum().unstack("days_waited", fill_value=0)
+    waited = summaries["mean_days_to_care"].astype(float).fillna(0) * summaries["consultations"]
+    mean = waited.groupby(arms).sum() / summaries["consultations"].groupby(arms).sum().clip(lower=1)
+    width = pooled.shape[1]
+    last = int(np.flatnonzero(pooled.sum().to_numpy()).max())
+    for arm, colour in arm_colours(arm_order(pooled.index, baseline)).items():
+        counts = pooled.loc[arm].to_numpy()
+        if counts.sum() == 0:
             continue
-        seen = summaries.loc[mine, "consultations"]
-        mean = (summaries.loc[mine, "mean_days_to_care"].astype(float).fillna(0) * seen).sum() / max(seen.sum(), 1)
-        ax.step(np.arange(width), 100 * pooled / pooled.sum(), where="mid", color=colour, linewidth=1.6,
-                label=f"{arm}: mean {mean:.1f} days, {int(pooled.sum()):,} people seen")
+        ax.step(np.arange(width), 100 * counts / counts.sum(), where="mid", color=colour, linewidth=1.6,
+                label=f"{short_arm(arm)}: mean {mean[arm]:.1f} days, {int(counts.sum()):,} people seen")
     ax.set_xlim(-0.5, max(last, 10) + 0.5)
     if last == width - 1:
         ticks = [t for t in ax.get_xticks() if 0 <= t < width - 3] + [width - 1]
         ax.set_xticks(ticks, [f"{t:.0f}" for t in ticks[:-1]] + [f"{width - 1}+"])
     ax.set_xlabel("days from symptom onset to consultation (days)")
     ax.set_ylabel("share of people seen (%)")
-    ax.set_title(title + "\npooled over seeds")
+    ax.set_title(title + ("\none run" if len(summaries) == 1 else "\npooled over seeds"))
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, fontsize=8)
     return tidy(ax)

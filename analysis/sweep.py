@@ -24,8 +24,12 @@ def run_sweep(folder, grid: dict[str, list], base: list[str] | tuple[str, ...] =
         run = folder / ",".join(swept)
         if is_complete(run, config.model_dump(mode="json", by_alias=True)):
             continue
-        result = simulate(config)
-        (run / ".hydra").mkdir(parents=True, exist_ok=True)
-        (run / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
-        result.save(run)
+        save_as_sweep_run(simulate(config), run, overrides)
     return folder
+
+
+def save_as_sweep_run(result, run: Path, overrides: list[str]) -> Path:
+    """Save a Result in `run` with the `.hydra/overrides.yaml` a run of `python run.py -m` has."""
+    (run / ".hydra").mkdir(parents=True, exist_ok=True)
+    (run / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    return result.save(run)

@@ -5,6 +5,10 @@
     result.timeseries   # tidy DataFrame: day, node, population, metric, value
     result.summary      # dict of totals
     result.save("out/")
+    result.plot()       # the run at a glance
+    runs = MultiRun(["scenario=demo"], policies=["baseline", "combined"], seeds=range(3)).run()
+    runs.compare(); runs.plot()
+    follow(RouteModel(graph, run_config(cfg)), uid=12)   # one person's journey, day by day
 """
 
 import os
@@ -16,8 +20,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from sim.api import simulate  # noqa: E402  (after the environment is set for numba's threads)
 from sim.config import compose, run_config  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
+from sim.journey import follow  # noqa: E402
 from sim.model import RouteModel, Site  # noqa: E402
+from sim.multirun import MultiRun  # noqa: E402
 from sim.results import Result  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
-__all__ = ["ConfigError", "Result", "RouteModel", "Site", "compose", "load_scenario", "run_config", "simulate"]
+__all__ = ["ConfigError", "MultiRun", "Result", "RouteModel", "Site", "compose", "follow", "load_scenario", "run_config",
+           "simulate"]

@@ -5,6 +5,7 @@ import time
 
 import networkx as nx
 import numba
+import pandas as pd
 
 from sim.config import run_config, scenario_path
 from sim.model import RouteModel
@@ -72,6 +73,8 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
         "events": list(config.scenario.events),
     }
     summary = summarise(model.recorder, identity, runtime, {**model.programmes.summary(), **model.route_summary()})
+    places = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")[["kind", "country"]]
     timeseries = model.recorder.timeseries(config.policy.surveillance.reporting_delay_days,
-                                           model.programmes.cost_by_day_and_node())
+                                           model.programmes.cost_by_day_and_node(), places=places,
+                                           start_date=graph.graph["start_date"])
     return Result(timeseries, summary, config.model_dump(mode="json", by_alias=True))

@@ -26,6 +26,7 @@ from sim.environment import Reservoir
 from sim.flows import registrations
 from sim.fields import AGE_GROUPS, NODE_KINDS
 from sim.hosts import HostCommunities
+from sim.journey import follow
 from sim.kernels import DayKeys, Exposure
 from sim.population import CORE_COLUMNS, IN_CARE, ISOLATED, WAS_DETECTED, Population
 from sim.programme import Stage
@@ -218,6 +219,11 @@ class RouteModel(mesa.Model):
             while self.running:
                 self.step()
                 bar.update(1)
+
+    def journey(self, uid: int, days: int | None = None):
+        """Step on (to the end, or `days` more days) recording one person day by day: where they
+        were, their state and the services they got (a DataFrame, sim.journey.follow)."""
+        return follow(self, uid, days)
 
     def person(self, uid: int) -> dict:
         """A read-only view of one person on the route, by arrival number (for notebooks)."""

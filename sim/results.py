@@ -48,9 +48,14 @@ class Recorder:
         return reported
 
     def timeseries(self, reporting_delay: int = 0, cost: np.ndarray | None = None,
-                   dropped: tuple[str, ...] = ("dead",)) -> pd.DataFrame:
+                   dropped: tuple[str, ...] = ("dead",), places: pd.DataFrame | None = None,
+                   start_date: str | None = None) -> pd.DataFrame:
         """The tidy table: one row per day, node, population and metric (values as floats), with
-        the surveillance series (`reported_cases`) and, given, the cost of policies (`cost`)."""
+        the surveillance series (`reported_cases`) and, given, the cost of policies (`cost`).
+        Rows go by population, then metric, then day and node, so each metric is one block (a row
+        group of the saved file: readers asking for a few metrics skip the rest).
+        Given `places` (indexed by node id, with columns such as `kind` and `country`), those
+        columns follow `node`; given `start_date` (ISO), a calendar `date` follows `day`."""
         frames = []
         derived = {"reported_cases": self.reported(reporting_delay)}
         if cost is not None:
@@ -59,19 +64,31 @@ class Recorder:
         for population, array, names in (("migrants", migrants, self.migrant_names + tuple(derived)),
                                          ("hosts", self.hosts, HOST_METRICS)):
             keep = [i for i, name in enumerate(names) if name not in dropped]
-            values = array[:, :, keep].astype(np.float64)
-            days, nodes, metrics = values.shape
+            values = array[:, :, keep].astype(np.float64).transpose(2, 0, 1)  # [metric, day, node]
+            metrics, days, nodes = values.shape
             frames.append(pd.DataFrame({
-                "day": np.repeat(np.arange(days, dtype=np.int32), nodes * metrics),
-                "node": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(nodes), metrics), days), self.node_ids),
+                "day": np.tile(np.repeat(np.arange(days, dtype=np.int32), nodes), metrics),
+                "node": pd.Categorical.from_codes(np.tile(np.arange(nodes), days * metrics), self.node_ids),
                 "population": population,
-                "metric": np.tile(np.asarray([names[i] for i in keep], dtype=object), days * nodes),
+                "metric": np.repeat(np.asarray([names[i] for i in keep], dtype=object), days * nodes),
                 "value": values.reshape(-1),
             }))
         table = pd.concat(frames, ignore_index=True)
         table["population"] = table["population"].astype("category")
         table["metric"] = table["metric"].astype("category")
+        if start_date is not None:
+            first = np.datetime64(str(start_date), "D")
+            table.insert(1, "date", (first + table["day"].to_numpy().astype("timedelta64[D]")).astype("datetime64[ms]"))
+        if places is not None:
+            at = table.columns.get_loc("node") + 1
+            codes = table["node"].cat.codes.to_numpy()
+            for offset, column in enumerate(places.columns):
+                values = pd.Categorical(places[column].reindex(self.node_ids))
+                table.insert(at + offset, column, pd.Categorical.from_codes(values.codes[codes], values.categories))
         return table
+
+
+FROM_SCENARIO = ("date", "kind", "country")  # time-series columns a reader rebuilds from the scenario (analysis.load)
 
 
 def summarise(recorder: Recorder, identity: dict, runtime_seconds: float, programmes: dict) -> dict:
@@ -134,12 +151,33 @@ class Result:
     summary: dict
     config: dict
 
+    def plot(self, metrics=("new_infections", "present", "new_deaths", "reported_cases"), by: str = "population",
+             fig=None):
+        """The run at a glance: one panel per metric (summed over nodes), one line per `by`
+        ('population', 'kind' of site, or 'node'), against the calendar date. Returns the Figure."""
+        from analysis.figures import overview  # drawing lives with the other figures
+
+        return overview(self.timeseries, metrics, by, fig=fig, title=(
+            f"{self.summary['scenario']} / {self.summary['disease']} / {self.summary['policy']} / "
+            f"seed {self.summary['seed']}"))
+
+    def days_to_care(self) -> pd.DataFrame:
+        """The days-to-care histogram as a table: `days_waited` from symptom onset to a
+        consultation, `people` seen after that many days, `last_bin` (that many days or more)."""
+        counts = np.asarray(self.summary.get("days_to_care_histogram", []), dtype=np.int64)
+        days = np.arange(len(counts))
+        return pd.DataFrame({"days_waited": days, "people": counts, "last_bin": days == len(counts) - 1})
+
     def save(self, directory) -> Path:
-        """Write timeseries.parquet, config.json and summary.json (last: its presence marks a
-        complete run)."""
+        """Write timeseries.parquet (the tidy columns, a row group per population and metric;
+        date, kind and country are left to readers, from the scenario), config.json and
+        summary.json (last: its presence marks a complete run)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        write_atomically(directory / "timeseries.parquet", lambda p: self.timeseries.to_parquet(p, index=False))
+        tidy = self.timeseries.drop(columns=[c for c in FROM_SCENARIO if c in self.timeseries.columns])
+        block = max(tidy["day"].nunique() * tidy["node"].nunique(), 1)  # one population's metric
+        write_atomically(directory / "timeseries.parquet",
+                         lambda p: tidy.to_parquet(p, index=False, row_group_size=block, compression="zstd"))
         write_atomically(directory / "config.json", lambda p: Path(p).write_text(json.dumps(self.config, indent=2, default=str)))
         write_atomically(directory / "summary.json", lambda p: Path(p).write_text(json.dumps(self.summary, indent=2)))
         return directory

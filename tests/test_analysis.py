@@ -3,6 +3,7 @@ report command writing every figure."""
 
 import os
 import shutil
+from pathlib import Path
 import subprocess
 import sys
 
@@ -11,7 +12,6 @@ import pytest
 
 import analysis
 from analysis.__main__ import main
-from analysis.report import FIGURES
 from conftest import ROOT
 
 GRID = {"policy": ["baseline", "vaccinate_at_entry"], "seed": [0, 1]}
@@ -40,7 +40,8 @@ def test_running_a_sweep_again_skips_the_complete_runs(sweep):
 def test_load_gives_every_row_of_every_run_with_its_parameters(sweep):
     data = analysis.load(sweep)
     assert data.attrs["parameters"] == ["scenario", "disease", "disease.r0", "days", "policy", "seed"]
-    assert list(data.columns) == ["day", "node", "population", "metric", "value", *data.attrs["parameters"], "run"]
+    assert list(data.columns) == ["day", "date", "node", "kind", "country", "population", "metric", "value",
+                                  *data.attrs["parameters"], "run"]
     runs = sorted(p.name for p in sweep.iterdir())
     assert sorted(data["run"].unique()) == runs
     for run, rows in data.groupby("run", observed=True):
@@ -48,6 +49,8 @@ def test_load_gives_every_row_of_every_run_with_its_parameters(sweep):
         assert len(rows) == len(own)
         assert rows["value"].tolist() == own["value"].tolist()
         assert rows["node"].astype(str).tolist() == own["node"].astype(str).tolist()
+        assert (rows["date"] == pd.Timestamp("2023-01-01") + pd.to_timedelta(rows["day"], unit="D")).all()
+        assert dict(zip(rows["node"], rows["kind"]))["transit_camp"] == "transit_centre"
         settings = rows[data.attrs["parameters"]].drop_duplicates()
         assert len(settings) == 1
         assert run == f"policy={settings['policy'].iloc[0]},seed={settings['seed'].iloc[0]}"
@@ -109,8 +112,8 @@ def test_a_policy_compared_with_itself_averts_nothing_with_a_zero_width_interval
         comparison = analysis.compare(summaries, baseline=baseline)
         own = comparison[(comparison["arm"] == baseline) & (comparison["outcome"] == "infections_averted")].iloc[0]
         assert (own["median"], own["lower"], own["upper"], own["n"]) == (0, 0, 0, 2)
-        cost = comparison[(comparison["arm"] == baseline) & (comparison["outcome"] == "cost_per_infection_averted")]
-        assert cost["n"].item() == 0  # nothing averted: no cost per infection averted
+        cost = comparison[(comparison["arm"] == baseline) & (comparison["outcome"] == "cost_per_outcome_averted")]
+        assert cost["note"].item() == "comparator" and pd.isna(cost["median"].item())
 
 
 def test_infections_averted_are_paired_by_seed(sweep):
@@ -135,17 +138,21 @@ def test_the_comparison_reads_the_same_from_the_time_series(sweep):
 def test_the_report_command_writes_every_figure(sweep, tmp_path, capsys):
     assert main(["report", str(sweep), "--out", str(tmp_path / "report")]) == 0
     page = (tmp_path / "report" / "report.html").read_text()
-    for figure in FIGURES:
-        assert (tmp_path / "report" / f"{figure.name}.png").stat().st_size > 10_000
-        assert f"<figure id='{figure.name}'><h2>{figure.title}</h2><img src='data:image/png;base64," in page
-    assert "infections averted vs baseline, same seed (people)" in page  # the comparison table
-    assert capsys.readouterr().out.count(".png") == len(FIGURES)
+    pngs = [line for line in capsys.readouterr().out.splitlines() if line.endswith(".png")]
+    names = {Path(png).stem for png in pngs}
+    assert {"epidemic_curves", "forest_plot", "cost_effectiveness", "acceptability", "route_map", "heatmap",
+            "capacity_use", "time_to_care"} <= names
+    for name in names:
+        assert (tmp_path / "report" / f"{name}.png").stat().st_size > 10_000
+        assert f"<figure id='{name}'><h2>" in page
+    assert "infections averted vs baseline, same seed" in page  # the comparison table
+    assert "<section id='decision'>" in page
 
 
 def test_the_report_works_on_a_single_run(sweep, copy_of):
     run = copy_of(sweep / "policy=baseline,seed=0")
     written = analysis.write_report(run)
-    assert [p.name for p in written] == ["report.html"] + [f"{figure.name}.png" for figure in FIGURES]
+    assert written[0].name == "report.html" and {"epidemic_curves.png", "route_map.png"} <= {p.name for p in written}
     assert all(p.parent == run / "report" and p.stat().st_size > 0 for p in written)
 
 
@@ -157,3 +164,32 @@ def test_the_maps_command_still_draws_every_scenario(tmp_path):
 def test_a_missing_folder_is_reported_not_raised(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nothing")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_policy_settings_that_differ_within_a_policy_become_parameters():
+    from analysis.runs import varying_policy_settings
+
+    configs = [{"policy": {"name": "baseline", "care": {"delay": 2}}},
+               {"policy": {"name": "vaccinate_at_entry", "care": {"delay": 2}, "vaccination": {"at_entry": {"uptake": 0.2}}}},
+               {"policy": {"name": "vaccinate_at_entry", "care": {"delay": 2}, "vaccination": {"at_entry": {"uptake": 0.8}}}}]
+    settings = varying_policy_settings(configs)
+    assert list(settings.columns) == ["policy.vaccination.at_entry.uptake"]
+    assert settings.iloc[:, 0].tolist()[1:] == [0.2, 0.8] and pd.isna(settings.iloc[0, 0])
+
+
+def test_a_run_repeated_and_an_interrupted_one_do_not_break_the_report(sweep, copy_of, tmp_path):
+    folder = copy_of(sweep)
+    shutil.copytree(folder / "policy=baseline,seed=0", folder / "again" / "policy=baseline,seed=0")
+    (folder / "interrupted" / ".hydra").mkdir(parents=True)  # all an interrupted run leaves
+    with pytest.warns(UserWarning) as warned:
+        written = analysis.write_report(folder, tmp_path / "report")
+    messages = " ".join(str(w.message) for w in warned)
+    assert "skipped 1 incomplete run(s) without summary.json: interrupted" in messages
+    assert "1 run(s) repeat the parameters of a newer run and were left out" in messages
+    assert written[0].exists()
+
+
+def test_a_wrong_baseline_exits_2_listing_the_arms(sweep, tmp_path, capsys):
+    assert main(["report", str(sweep), "--out", str(tmp_path), "--baseline", "vaccinate"]) == 2
+    assert "baseline 'vaccinate' is not an arm of these runs; the arms are: baseline, vaccinate_at_entry" in (
+        capsys.readouterr().err)

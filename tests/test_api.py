@@ -27,8 +27,12 @@ def test_load_scenario_gives_the_route_graph():
 def test_simulate_returns_tidy_timeseries_and_summary(tmp_path):
     result = simulate(config(*DEMO, "disease=measles", "seed=7", "days=120"))
     series = result.timeseries
-    assert list(series.columns) == ["day", "node", "population", "metric", "value"]
+    assert list(series.columns) == ["day", "date", "node", "kind", "country", "population", "metric", "value"]
     assert series.day.min() == 0 and series.day.max() == 119
+    first = series.iloc[0]
+    assert (str(first.date.date()), first.node, first.kind, first.country) == ("2023-01-01", "border_post", "border", "AAA")
+    assert str(series.date.max().date()) == "2023-04-30"  # day 119 of a run from 2023-01-01
+    assert dict(zip(series.node, series.kind))["transit_camp"] == "transit_centre"
     assert set(series.population.unique()) == {"migrants", "hosts"}
     assert {"new_infections", "present", "susceptible", "arrivals"} <= set(series.metric.unique())
     summary = result.summary
@@ -37,7 +41,8 @@ def test_simulate_returns_tidy_timeseries_and_summary(tmp_path):
                 "peak_day", "still_in_transit", "runtime_seconds"):
         assert key in summary
     folder = result.save(tmp_path / "run")
-    pd.testing.assert_frame_equal(pd.read_parquet(folder / "timeseries.parquet"), series)
+    saved = pd.read_parquet(folder / "timeseries.parquet")  # the tidy columns: analysis.load adds the rest
+    pd.testing.assert_frame_equal(saved, series.drop(columns=["date", "kind", "country"]))
     assert json.loads((folder / "summary.json").read_text())["arrivals"] == summary["arrivals"]
     assert json.loads((folder / "config.json").read_text())["disease"]["name"] == "measles"
     assert not list(folder.glob("*.tmp"))

@@ -10,6 +10,7 @@ from nbclient import NotebookClient
 from conftest import ROOT
 
 KERNEL = "migration-health-sim-tests"
+WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture
@@ -25,12 +26,29 @@ def kernel(tmp_path, monkeypatch):
     return KERNEL
 
 
+def execute(name: str, kernel: str, work) -> nbformat.NotebookNode:
+    notebook = nbformat.read(ROOT / "analysis" / "notebooks" / name, as_version=4)
+    work.mkdir()  # the notebook writes under its working folder
+    NotebookClient(notebook, kernel_name=kernel, timeout=600, resources={"metadata": {"path": str(work)}}).execute()
+    return notebook
+
+
+def outputs(notebook, kind: str) -> int:
+    return sum(kind in output.get("data", {}) for cell in notebook.cells for output in cell.get("outputs", []))
+
+
 @pytest.mark.slow
 def test_the_policy_comparison_notebook_runs_and_draws_its_figures(kernel, tmp_path):
-    notebook = nbformat.read(ROOT / "analysis" / "notebooks" / "policy_comparison.ipynb", as_version=4)
-    work = tmp_path / "work"  # the notebook writes its sweep under its working folder
-    work.mkdir()
-    NotebookClient(notebook, kernel_name=kernel, timeout=600, resources={"metadata": {"path": str(work)}}).execute()
-    images = sum("image/png" in output.get("data", {}) for cell in notebook.cells for output in cell.get("outputs", []))
-    assert images == 5
-    assert (work / "multirun" / "policy_comparison_notebook" / "report" / "report.html").exists()
+    notebook = execute("policy_comparison.ipynb", kernel, tmp_path / "work")
+    assert outputs(notebook, "image/png") == 6
+    assert outputs(notebook, "text/html") >= 3  # the summaries, comparison and decision tables
+    assert (tmp_path / "work" / "multirun" / "policy_comparison_notebook" / "report" / "report.html").exists()
+
+
+@pytest.mark.slow
+def test_the_analyst_tasks_notebook_runs_with_a_progress_bar_widget(kernel, tmp_path):
+    notebook = execute("analyst_tasks.ipynb", kernel, tmp_path / "work")
+    assert outputs(notebook, "image/png") == 3  # curve by node, outcomes by policy, exported cases
+    assert outputs(notebook, WIDGET) >= 1  # tqdm.auto drew a Jupyter widget (ipywidgets installed)
+    journey = notebook.cells[-1].outputs[-1]["data"]["text/plain"]
+    assert "arrived at" in journey

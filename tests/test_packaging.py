@@ -1,4 +1,5 @@
-"""An installed wheel runs without a checkout: it carries conf/, scenarios/ and the migration-sim command."""
+"""An installed wheel runs without a checkout: it carries conf/, scenarios/, the map borders and the
+migration-sim command."""
 
 import subprocess
 import sys
@@ -24,6 +25,8 @@ def test_the_wheel_carries_conf_scenarios_and_the_command(tmp_path):
     shipped = {f"sim/shipped/{path.relative_to(ROOT).as_posix()}" for path in data}
     assert "sim/shipped/conf/config.yaml" in shipped and "sim/shipped/scenarios/demo.yaml" in shipped
     assert shipped <= names, sorted(shipped - names)
+    borders = {f"analysis/data/naturalearth_110m_countries/countries.{ext}" for ext in ("shp", "shx", "dbf", "prj")}
+    assert borders <= names, sorted(borders - names)
     assert "migration-sim = sim.cli:main" in entry_points
 
 
