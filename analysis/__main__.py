@@ -3,6 +3,7 @@
     python -m analysis maps docs/routes                      # a route map (PNG) of every shipped scenario
     python -m analysis report multirun/x [--out folder]      # HTML report and PNGs of a run or a sweep
         [--baseline baseline] [--outcome infections|deaths|exported_infectious|dalys] [--wtp 1000,10000]
+    python -m analysis validation [--seeds 5] [--days 365]  # docs/VALIDATION.md: observed figures against runs
 """
 
 import argparse
@@ -17,8 +18,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from analysis.comparison import HEALTH_OUTCOMES  # noqa: E402
 from analysis.maps import route_map  # noqa: E402
 from analysis.report import write_report  # noqa: E402
+from analysis.validation import write as write_validation  # noqa: E402
 from sim import ConfigError, load_scenario  # noqa: E402
-from sim.config import SCENARIO_DIR  # noqa: E402
+from sim.config import PROJECT_ROOT, SCENARIO_DIR  # noqa: E402
 
 
 def draw_maps(folder: Path) -> list[Path]:
@@ -58,10 +60,18 @@ def main(argv=None) -> int:
                         help="the health outcome of the cost-effectiveness analysis (dalys where the runs carry them)")
     report.add_argument("--wtp", type=thresholds, default=None, metavar="EUR[,EUR...]",
                         help="willingness to pay per outcome averted, e.g. 1000,10000 (default: analysis.decision.THRESHOLDS)")
+    validation = commands.add_parser("validation", help="run the scenarios that have targets and write docs/VALIDATION.md")
+    validation.add_argument("--seeds", type=int, default=5, help="seeds per scenario and disease (default 5)")
+    validation.add_argument("--days", type=int, default=365)
+    validation.add_argument("--oat-seeds", type=int, default=3, help="paired seeds per value of the one-at-a-time table")
+    validation.add_argument("--no-oat", action="store_true", help="leave out the one-at-a-time table (much faster)")
+    validation.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "VALIDATION.md")
     args = parser.parse_args(argv)
     try:
         if args.command == "maps":
             written = draw_maps(args.folder)
+        elif args.command == "validation":
+            written = [write_validation(args.out, args.seeds, args.days, args.oat_seeds, oat=not args.no_oat)]
         else:
             written = write_report(args.directory, args.out, args.baseline, args.outcome, args.wtp)
     except (ConfigError, FileNotFoundError, ValueError) as error:

@@ -1,0 +1,263 @@
+"""Observed figures next to what the model gives: the targets in validation/targets/, evaluated on
+runs of their scenario, and the one-at-a-time table of the ranged assumptions.
+
+A target (one per observed figure or published range, kept as data with its source) names the
+model quantity it is compared with: a time-series metric summed over nodes and days (`total`),
+per day (`mean_daily`), per arrival or per host of the pools at its nodes, or a key of
+`summary.json`. `python -m analysis validation` runs each scenario that has targets on several
+seeds and every disease its targets name, and writes docs/VALIDATION.md: each target with the
+model's median and 95% interval, inside or not, in-sample (used for calibration) or not.
+"""
+
+from datetime import date
+from pathlib import Path
+from typing import Literal, Optional
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+from pydantic import Field, ValidationError, model_validator
+
+from sim import ConfigError, compose, load_scenario, simulate
+from sim.config import PROJECT_ROOT, scenario_path
+from sim.errors import Problem
+from sim.fields import Identifier, Positive, Strict, number
+from sim.schema import problems_from
+from sim.uncertainty import uncertain, with_value
+from sim.scenario import checked_graph, read_yaml
+
+TARGETS_DIR = PROJECT_ROOT / "validation" / "targets"
+DISEASES = ("measles", "covid19", "influenza", "cholera", "tuberculosis")
+ANY = "any"
+
+
+class Quantity(Strict):
+    """What of a run is compared with a target."""
+
+    metric: Optional[str] = None
+    population: Literal["migrants", "hosts"] = "migrants"
+    nodes: list[str] = []  # empty: every node
+    statistic: Literal["total", "mean_daily", "per_arrival", "per_host"] = "total"
+    summary: Optional[str] = None  # a dotted key of summary.json, instead of a metric
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.metric is None) == (self.summary is None):
+            raise ValueError("give either metric (with population, nodes, statistic) or summary")
+        return self
+
+
+class Tolerance(Strict):
+    relative: Positive
+    why: str
+
+
+class Target(Strict):
+    name: Identifier
+    description: str
+    observed: Optional[number(ge=0)] = None
+    range: Optional[list[number()]] = Field(None, min_length=2, max_length=2)
+    source: str
+    tolerance: Optional[Tolerance] = None
+    diseases: list[str] = [ANY]
+    calibration: bool = False  # used to calibrate the model (in-sample)
+    model: Quantity
+
+    @model_validator(mode="after")
+    def _compared_with_something(self):
+        if (self.observed is None) == (self.range is None):
+            raise ValueError("give either observed (with a tolerance) or range")
+        if self.observed is not None and self.tolerance is None:
+            raise ValueError("an observed figure needs its tolerance (relative, and why)")
+        if self.range is not None and self.range[0] > self.range[1]:
+            raise ValueError(f"range {self.range}: low above high")
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        if self.range is not None:
+            return self.range[0], self.range[1]
+        return self.observed * (1 - self.tolerance.relative), self.observed * (1 + self.tolerance.relative)
+
+    def applies_to(self, disease: str) -> bool:
+        return ANY in self.diseases or disease in self.diseases
+
+
+class Targets(Strict):
+    scenario: Identifier
+    targets: list[Target]
+
+
+def load_targets(path: Path) -> Targets:
+    data = read_yaml(path)
+    try:
+        targets = Targets.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(str(path), problems_from(error, data)) from None
+    graph = load_scenario(scenario_path(targets.scenario))
+    problems = [Problem(f"targets[{i}].model.nodes", node, "a node id of the scenario")
+                for i, target in enumerate(targets.targets) for node in target.model.nodes if node not in graph.nodes]
+    if problems:
+        raise ConfigError(str(path), problems)
+    return targets
+
+
+def all_targets() -> list[Targets]:
+    return [load_targets(path) for path in sorted(TARGETS_DIR.glob("*.yaml"))]
+
+
+def model_value(quantity: Quantity, result, graph) -> float:
+    """The run's value of a target's quantity."""
+    if quantity.summary is not None:
+        value = result.summary
+        for key in quantity.summary.split("."):
+            value = value.get(key, 0.0) if isinstance(value, dict) else 0.0
+        return float(value or 0.0)
+    series = result.timeseries
+    rows = series[(series["population"] == quantity.population) & (series["metric"] == quantity.metric)]
+    if quantity.nodes:
+        rows = rows[rows["node"].isin(quantity.nodes)]
+    total = float(rows["value"].sum())
+    if quantity.statistic == "mean_daily":
+        return total / result.summary["days"]
+    if quantity.statistic == "per_arrival":
+        return total / max(result.summary["arrivals"], 1)
+    if quantity.statistic == "per_host":
+        nodes = quantity.nodes or list(graph.nodes)
+        hosts = sum(graph.nodes[node]["host_population"] for node in nodes)
+        return total / hosts if hosts else float("nan")
+    return total
+
+
+def run(scenario: str, disease: str, seed: int, days: int, overrides=(), graph=None, config=None):
+    cfg = config if config is not None else compose([f"scenario={scenario}", f"disease={disease}", f"seed={seed}",
+                                                     f"days={days}", "progress=false", *overrides])
+    return simulate(cfg, scenario=graph, compare_to_baseline=False)
+
+
+def evaluate(targets: Targets, seeds: int, days: int) -> pd.DataFrame:
+    """One row per target (and disease it applies to): observed or range, the model's median
+    and 95% interval over seeds, and whether the median lies within the target's bounds."""
+    graph = load_scenario(scenario_path(targets.scenario))
+    needed = sorted({d for t in targets.targets for d in (t.diseases if ANY not in t.diseases else [])}) or ["covid19"]
+    rows = []
+    for disease in needed:
+        results = [run(targets.scenario, disease, seed, days) for seed in range(seeds)]
+        for target in targets.targets:
+            if not target.applies_to(disease) or (ANY in target.diseases and disease != needed[0]):
+                continue
+            values = np.array([model_value(target.model, result, graph) for result in results])
+            low, high = target.bounds
+            median = float(np.median(values))
+            rows.append({
+                "scenario": targets.scenario, "target": target.name, "description": target.description,
+                "disease": ANY if ANY in target.diseases else disease,
+                "observed": target.observed, "low": low, "high": high,
+                "median": median, "lower_95": float(np.percentile(values, 2.5)), "upper_95": float(np.percentile(values, 97.5)),
+                "inside": bool(low <= median <= high), "sample": "in-sample" if target.calibration else "out-of-sample",
+                "source": target.source, "why": target.tolerance.why if target.tolerance else "",
+            })
+    return pd.DataFrame(rows)
+
+
+def outcomes(scenario: str, seeds: int, days: int) -> pd.DataFrame:
+    """Every disease on the scenario: median over seeds of the outcomes a reader checks first."""
+    rows = []
+    for disease in DISEASES:
+        summaries = pd.DataFrame([run(scenario, disease, seed, days).summary for seed in range(seeds)])
+        rows.append({"scenario": scenario, "disease": disease, "arrivals": summaries["arrivals"].median(),
+                     **{key: summaries[key].median() for key in ("attack_rate_migrants", "infections_migrants",
+                                                                 "infections_hosts", "deaths_migrants", "deaths_hosts",
+                                                                 "imported_infections", "exported_infectious")}})
+    return pd.DataFrame(rows)
+
+
+def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int | None = None) -> pd.DataFrame:
+    """Migrant infections with each ranged assumption (configuration and scenario file) at the low
+    and at the high end of its range, the others at their values: medians over paired seeds."""
+    cfg = compose([f"scenario={scenario}", f"disease={disease}", f"days={days}", "progress=false"])
+    config = OmegaConf.to_container(cfg, resolve=True)
+    config.pop("hydra", None)
+    scenario_data = read_yaml(scenario_path(scenario))
+    graph = checked_graph(scenario_data, scenario)
+
+    def infections(config_data, graph_data) -> float:
+        return float(np.median([run(scenario, disease, seed, days, config={**config_data, "seed": seed},
+                                    graph=graph_data).summary["infections_migrants"] for seed in range(seeds)]))
+
+    reference = infections(config, graph)
+    rows = []
+    for parameter in (uncertain(config, "config") + uncertain(scenario_data, "scenario"))[:only]:
+        values = {}
+        for end, value in (("low", parameter.low), ("high", parameter.high)):
+            if parameter.where == "config":
+                values[end] = infections(with_value(config, parameter, value), graph)
+            else:
+                values[end] = infections(config, checked_graph(with_value(scenario_data, parameter, value), scenario))
+        rows.append({"disease": disease, "parameter": f"{parameter.where}: {parameter.label}", "value": parameter.value,
+                     "low": parameter.low, "high": parameter.high, "infections_at_low": values["low"],
+                     "infections_at_high": values["high"], "reference": reference,
+                     "swing": abs(values["high"] - values["low"]) / reference if reference else float("nan")})
+    return pd.DataFrame(rows).sort_values("swing", ascending=False)
+
+
+def number_text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.3g}"
+
+
+def markdown(frame: pd.DataFrame, columns: dict) -> list[str]:
+    lines = ["| " + " | ".join(columns.values()) + " |", "|" + "---|" * len(columns)]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(str(row[key]) if not isinstance(row[key], float) else number_text(row[key])
+                                       for key in columns) + " |")
+    return lines
+
+
+def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -> Path:
+    """Run everything and write docs/VALIDATION.md."""
+    lines = [
+        "# Validation", "",
+        f"Generated by `python -m analysis validation` on {date.today().isoformat()} ({seeds} seeds, {days} days;"
+        " do not edit by hand). Each observed figure or published range (`validation/targets/`, with its"
+        " source) next to the model's median and 95% interval over seeds; 'inside' compares the median with"
+        " the figure's tolerance or the range. In-sample: used to calibrate the model; out-of-sample: not.", "",
+    ]
+    for targets in all_targets():
+        table = evaluate(targets, seeds, days)
+        table["model"] = [f"{number_text(m)} ({number_text(lo)} to {number_text(hi)})"
+                          for m, lo, hi in zip(table["median"], table["lower_95"], table["upper_95"])]
+        table["published"] = [number_text(o) if o is not None and not (isinstance(o, float) and np.isnan(o))
+                              else f"{number_text(lo)} to {number_text(hi)}"
+                              for o, lo, hi in zip(table["observed"], table["low"], table["high"])]
+        table["verdict"] = np.where(table["inside"], "inside", "OUTSIDE")
+        lines += [f"## {targets.scenario}", ""]
+        lines += markdown(table, {"target": "target", "description": "what", "disease": "disease",
+                                  "published": "observed or range", "model": "model median (95% interval)",
+                                  "verdict": "verdict", "sample": "sample", "source": "source"})
+        lines += ["", "### Outcomes by disease (medians over seeds)", ""]
+        lines += markdown(outcomes(targets.scenario, seeds, days),
+                          {"disease": "disease", "arrivals": "arrivals", "attack_rate_migrants": "migrant attack rate",
+                           "infections_migrants": "migrant infections", "infections_hosts": "host infections",
+                           "deaths_migrants": "migrant deaths", "deaths_hosts": "host deaths",
+                           "exported_infectious": "infectious at destinations"})
+        lines.append("")
+    if oat:
+        lines += ["## One assumption at a time (western_balkans)", "",
+                  f"Migrant infections (median of {oat_seeds} paired seeds) with each ranged assumption at the ends of"
+                  " its range and every other at its value; sorted by the swing (high minus low, over the value's"
+                  " result). The global sensitivity analysis varies them together.", ""]
+        for disease in ("covid19", "measles"):
+            lines += [f"### {disease}", ""]
+            lines += markdown(one_at_a_time("western_balkans", disease, oat_seeds, days),
+                              {"parameter": "assumption", "value": "value", "low": "low", "high": "high",
+                               "infections_at_low": "infections at low", "reference": "at value",
+                               "infections_at_high": "infections at high", "swing": "swing"})
+            lines.append("")
+    path.write_text("\n".join(lines) + "\n")
+    return path
