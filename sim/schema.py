@@ -12,8 +12,8 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from sim.errors import ConfigError, Problem
 from sim.fields import (
-    AGE_GROUPS, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, NonNegative, Positive, Probability,
-    Strict, integer, number, unwrap_sourced,
+    AGE_GROUPS, MAX_COUNT, MAX_DAYS, MAX_EDGES, MAX_NODES, MAX_SHAPE, NODE_KINDS, Count, Days, Identifier, Name,
+    NonNegative, Positive, Probability, Shape, Strict, Text, integer, number, unwrap_sourced,
 )
 from sim.policies.care import CareConfig, Interventions
 from sim.policies.costs import CostConfig
@@ -25,49 +25,56 @@ from sim.policies.vaccination import VaccinationConfig
 # ---------------------------------------------------------------- scenario files
 
 
+MAX_RELATIVE_INFECTIOUSNESS = 1000  # x 2**16 fixed point x 2**31 people stays below 2**63
+MAX_ORIGINS = 127  # a person's origin is an int8
+MAX_LIST = 10_000  # initial groups, events, languages: far more than any route has
+MAX_DWELL_WORK = 5_000  # dwell tables are tabulated once per distinct (mean, shape), at a cost growing with shape
+Source = Optional[Text]
+
+
 class Dwell(Strict):
     mean: number(gt=0, le=3650)
-    shape: integer(ge=1) = 1
-    source: Optional[str] = None
+    shape: Shape = 1
+    source: Source = None
 
 
 class Node(Strict):
     id: Identifier
     kind: Literal[NODE_KINDS]
-    name: str
+    name: Name
     country: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     lat: number(ge=-90, le=90)
     lon: number(ge=-180, le=180)
     capacity: Count
     host_population: Count
-    host_immune: dict[str, Probability] = {}
+    host_immune: dict[Identifier, Probability] = {}
     isolation_places: Count = 0
     dwell: Dwell
-    source: Optional[str] = None
+    source: Source = None
 
 
 class Edge(Strict):
-    from_: str = Field(alias="from")
-    to: str
+    from_: Identifier = Field(alias="from")
+    to: Identifier
     travel_days: Days
     weight: Positive = 1.0
-    source: Optional[str] = None
+    source: Source = None
 
 
 class GroupSize(Strict):
-    mean: number(ge=1)
-    source: Optional[str] = None
+    mean: number(ge=1, le=1000)
+    source: Source = None
 
 
 class Arrivals(Strict):
     per_year: Optional[NonNegative] = None
     per_day: Optional[NonNegative] = None
-    entry: dict[str, Positive]
-    origins: dict[str, Positive]
-    origins_by_entry: dict[str, dict[str, Positive]] = {}  # an entry's own origin mix, where it differs
+    entry: Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_NODES)]
+    origins: Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_ORIGINS)]
+    origins_by_entry: dict[Identifier, Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_ORIGINS)]] = {}  # an entry's own origin mix, where it differs
     group_size: GroupSize = GroupSize(mean=1)
     seasonality: Optional[Annotated[list[NonNegative], BeforeValidator(unwrap_sourced), Field(min_length=12, max_length=12)]] = None
-    source: Optional[str] = None
+    source: Source = None
 
     @model_validator(mode="after")
     def _one_rate(self):
@@ -81,11 +88,17 @@ class Arrivals(Strict):
     def people_per_day(self) -> float:
         return self.per_day if self.per_day is not None else self.per_year / 365.0
 
+    @property
+    def busiest_day(self) -> float:
+        """People a day in the busiest month."""
+        season = self.seasonality or [1.0] * 12
+        return self.people_per_day * max(season) / (sum(season) / 12)
+
 
 class Immunity(Strict):
     vaccinated: Probability = 0.0
     immune: Probability = 0.0
-    source: Optional[str] = None
+    source: Source = None
 
     @model_validator(mode="after")
     def _at_most_everyone(self):
@@ -95,15 +108,15 @@ class Immunity(Strict):
 
 
 class Origin(Strict):
-    name: str
-    age: dict[Literal[AGE_GROUPS], NonNegative]
-    languages: list[str] = []
-    tb_incidence_per_100k: Optional[NonNegative] = None
-    immunity: dict[str, Immunity] = {}
+    name: Name
+    age: Annotated[dict[Literal[AGE_GROUPS], NonNegative], Field(min_length=1)]
+    languages: Annotated[list[Name], Field(max_length=MAX_LIST)] = []
+    tb_incidence_per_100k: Optional[number(ge=0, le=100_000)] = None
+    immunity: dict[Identifier, Immunity] = {}
     # per disease: the share arriving infected (entering the first infected state), or shares per
     # natural-history state, e.g. tuberculosis: {latent: 0.2, symptomatic: 0.002}
-    infected: dict[str, Union[Probability, dict[str, Probability]]] = {}
-    source: Optional[str] = None
+    infected: dict[Identifier, Union[Probability, dict[Identifier, Probability]]] = {}
+    source: Source = None
 
     @model_validator(mode="after")
     def _infected_at_most_everyone(self):
@@ -120,12 +133,12 @@ class Origin(Strict):
 
 
 class InitialGroup(Strict):
-    node: str
+    node: Identifier
     people: integer(ge=1)
     infected: Count = 0
     immune: Count = 0
-    origin: str
-    source: Optional[str] = None
+    origin: Identifier
+    source: Source = None
 
     @model_validator(mode="after")
     def _within_people(self):
@@ -137,25 +150,42 @@ class InitialGroup(Strict):
 class Event(Strict):
     name: Identifier
     type: Literal["close_edge"]
-    from_: str = Field(alias="from")
-    to: str
-    day: Count
-    until: Optional[Count] = None
+    from_: Identifier = Field(alias="from")
+    to: Identifier
+    day: Days
+    until: Optional[Days] = None
     optional: bool = False
-    source: Optional[str] = None
+    source: Source = None
 
 
 class Scenario(Strict):
     name: Identifier
-    description: str = ""
+    description: Text = ""
     start_date: date
     nodes: Annotated[list[Node], Field(min_length=1, max_length=MAX_NODES)]
     edges: Annotated[list[Edge], Field(max_length=MAX_EDGES)] = []
     arrivals: Optional[Arrivals] = None
-    origins: dict[str, Origin] = {}
-    initial: list[InitialGroup] = []
-    events: list[Event] = []
-    source: Optional[str] = None
+    origins: Annotated[dict[Identifier, Origin], Field(max_length=MAX_ORIGINS)] = {}
+    initial: Annotated[list[InitialGroup], Field(max_length=MAX_LIST)] = []
+    events: Annotated[list[Event], Field(max_length=MAX_LIST)] = []
+    source: Source = None
+
+    @model_validator(mode="after")
+    def _dwell_tables_in_reason(self):
+        distinct = {(node.dwell.mean, node.dwell.shape) for node in self.nodes}
+        work = sum(shape for _, shape in distinct)
+        if work > MAX_DWELL_WORK:
+            raise ValueError(f"nodes: {len(distinct):,} different dwell distributions whose shapes add up to "
+                             f"{work:,}; at most {MAX_DWELL_WORK:,} (each is tabulated once: share distributions "
+                             "between nodes, or round their means)")
+        return self
+
+    @model_validator(mode="after")
+    def _people_fit(self):
+        people = sum(group.people for group in self.initial)
+        if people > MAX_COUNT:
+            raise ValueError(f"initial: {people:,} people in all; at most {MAX_COUNT:,} (people are numbered in int32)")
+        return self
 
 
 # ---------------------------------------------------------------- run configuration
@@ -275,6 +305,30 @@ class RunConfig(Strict):
     parallel_from_rows: Count = 50_000  # fewer rows of people: the day runs on one thread
     debug: bool = False
     compare_to_baseline: bool = True
+
+    @model_validator(mode="after")
+    def _fits_the_model(self):
+        """Limits across sections that the disease and policy models leave open: Erlang shapes
+        that can be tabulated, infectiousness whose fixed-point sums over every person fit int64,
+        a latent stay that is finite, and reports that fall within the run."""
+        problems = []
+        for stage in ("latent", "presymptomatic", "asymptomatic", "symptomatic"):
+            shape = getattr(self.disease, stage).shape
+            if shape > MAX_SHAPE:
+                problems.append(f"disease.{stage}.shape: {shape} is more than {MAX_SHAPE}")
+        for state, value in self.disease.relative_infectiousness:
+            if value > MAX_RELATIVE_INFECTIOUSNESS:
+                problems.append(f"disease.relative_infectiousness.{state}: {value} is more than {MAX_RELATIVE_INFECTIOUSNESS}")
+        latency = self.disease.latent_infection
+        if latency is not None and 365.0 / (latency.reactivation_per_year + latency.clearance_per_year) > MAX_DAYS * 1e6:
+            problems.append("disease.latent_infection: reactivation_per_year + clearance_per_year must be at least "
+                            f"{365.0 / (MAX_DAYS * 1e6):.2g} (a mean stay in latency of at most {MAX_DAYS * 1e6:.2g} days)")
+        delay = self.policy.surveillance.reporting_delay_days
+        if delay > self.days:
+            problems.append(f"policy.surveillance.reporting_delay_days: {delay} is longer than the run (days={self.days})")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 # ---------------------------------------------------------------- parsing
