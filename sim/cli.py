@@ -39,7 +39,7 @@ from sim.api import prepare, run_identity, simulate_prepared
 from sim.config import CONFIG_DIR
 from sim.errors import Problem
 from sim.numba_cache import compiled_before
-from sim.results import MANIFEST, output_problem, remove_temporary_files, strict_json, write_atomically
+from sim.results import MANIFEST, output_problem, remove_temporary_files, write_failure
 
 log = logging.getLogger(__name__)
 INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
@@ -125,10 +125,9 @@ def record_failure(folder: Path, error: BaseException, kind: str) -> None:
                "message": str(error) if isinstance(error, ConfigError) else fault_line(error)}
     print(f"failed: {' '.join(overrides)}: {failure['message'].splitlines()[0] if kind == 'fault' else failure['message']}",
           file=sys.stderr)
-    log.error("run failed (%s): %s", kind, failure["message"])
+    log.info("run failed (%s): %s", kind, failure["message"])
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(folder / "failed.json", lambda p: Path(p).write_text(strict_json(failure)))
+        write_failure(folder, failure)
     except OSError as again:
         print(f"failed: {' '.join(overrides)}: and failed.json could not be written: {fault_line(again)}", file=sys.stderr)
 
@@ -142,6 +141,8 @@ def run_in_folder(cfg: DictConfig, folder: Path, in_sweep: bool) -> str:
         print(f"complete already, skipped: {folder}")
         log.info("outputs verified, run skipped: %s", folder)
         return "skipped"
+    if (folder / "failed.json").exists():
+        problem = "it failed before"
     if any((folder / name).exists() for name in ("summary.json", MANIFEST, "failed.json")):
         print(f"redoing {folder}: {problem}")
         log.info("redoing the run: %s", problem)

@@ -175,6 +175,14 @@ def read_json(path: Path):
     return json.loads(Path(path).read_text(), parse_constant=refuse)
 
 
+def write_failure(folder: Path, failure: dict) -> None:
+    """failed.json in a run folder: the run's overrides, whether the input or the machine failed
+    (`kind`: configuration or fault), the error and its message."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = strict_json(failure)
+    write_atomically(folder / "failed.json", lambda p: Path(p).write_text(text))
+
+
 def file_record(path: Path) -> dict:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -183,15 +191,19 @@ def file_record(path: Path) -> dict:
     return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def output_problem(folder, identity: dict | None = None, config: dict | None = None, thorough: bool = True) -> str | None:
+def output_problem(folder, identity: dict | None = None, config: dict | None = None, thorough: bool = True,
+                   legacy: bool = False) -> str | None:
     """Why `folder` does not hold the complete, intact outputs of the run `identity` names (with
     this `config`), or None if it does. Without `identity` or `config`, only intactness is checked.
-    `thorough` also rereads every file's checksum and the time series' row count."""
+    `thorough` also rereads every file's checksum and the time series' row count; `legacy` accepts
+    a run written before manifests (summary.json readable is all that can be checked)."""
     folder = Path(folder)
     if not (folder / "summary.json").is_file():
         return "no summary.json: the run did not finish"
     try:
         summary = read_json(folder / "summary.json")
+        if legacy and not (folder / MANIFEST).exists():
+            return None if isinstance(summary, dict) else "summary.json does not hold what a run writes"
         manifest = read_json(folder / MANIFEST)
     except FileNotFoundError:
         return f"no {MANIFEST}: written by an older version, or cut short"
