@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 import networkx as nx
 import numba
 
+from sim import numba_cache
 from sim.config import run_config, scenario_path
 from sim.disease import natural_history
 from sim.errors import ConfigError, Problem
@@ -50,7 +51,9 @@ def simulate(cfg, scenario: nx.DiGraph | None = None, progress: bool | None = No
 
 
 def prepare(cfg, scenario: nx.DiGraph | None = None) -> tuple[RunConfig, nx.DiGraph]:
-    """The validated configuration and route graph of a run, and its resources checked."""
+    """The validated configuration and route graph of a run, its resources checked, and numba's
+    cache cleared of entries cut short (which would otherwise fail every run until deleted)."""
+    numba_cache.remove_corrupt_entries()
     config = run_config(cfg)
     graph = validate_graph(scenario) if scenario is not None else load_scenario(scenario_path(config.scenario.file))
     check_resources(config, graph)

@@ -7,6 +7,7 @@ otherwise; other numbers lie within +-MAX_MAGNITUDE, so sums and products over a
 Texts have lengths: identifiers, names, and longer texts (descriptions, sources).
 """
 
+import math
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -33,6 +34,16 @@ def unwrap_sourced(value):
     return value
 
 
+def plain_number(value):
+    """Refuse what pydantic would otherwise read as a number, or test against bounds first: true
+    and false (read as 1 and 0), infinity and NaN."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("a finite number (not infinity or NaN)")
+    return value
+
+
 def with_default_range(bounds: dict, limit: float) -> dict:
     """The bounds given, with -limit and +limit on the sides that have none."""
     return {**({} if {"ge", "gt"} & set(bounds) else {"ge": -limit}),
@@ -41,13 +52,13 @@ def with_default_range(bounds: dict, limit: float) -> dict:
 
 def number(**bounds):
     """A finite float, within +-MAX_MAGNITUDE unless the bounds say otherwise."""
-    return Annotated[float, BeforeValidator(unwrap_sourced),
+    return Annotated[float, BeforeValidator(plain_number), BeforeValidator(unwrap_sourced),
                      Field(strict=False, allow_inf_nan=False, **with_default_range(bounds, MAX_MAGNITUDE))]
 
 
 def integer(**bounds):
     """A whole number, within +-MAX_COUNT unless the bounds say otherwise."""
-    return Annotated[int, BeforeValidator(unwrap_sourced), Field(**with_default_range(bounds, MAX_COUNT))]
+    return Annotated[int, BeforeValidator(plain_number), BeforeValidator(unwrap_sourced), Field(**with_default_range(bounds, MAX_COUNT))]
 
 
 Probability = number(ge=0, le=1)

@@ -80,6 +80,10 @@ class DataLoader(BaseLoader):
             return float("nan")
         return float(text)
 
+    def construct_not_plain(self, node):
+        raise yaml.constructor.ConstructorError(
+            None, None, f"plain data only: {node.tag.rsplit(':', 1)[-1]!r} values are not read", node.start_mark)
+
     def construct_ambiguous(self, node):
         text = self.construct_scalar(node)
         raise yaml.constructor.ConstructorError(
@@ -106,6 +110,8 @@ for tag, pattern, first in RESOLVERS:
 DataLoader.add_constructor("tag:yaml.org,2002:int", DataLoader.construct_yaml_int)
 DataLoader.add_constructor("tag:yaml.org,2002:float", DataLoader.construct_yaml_float)
 DataLoader.add_constructor(AMBIGUOUS, DataLoader.construct_ambiguous)
+for tag in ("binary", "set", "omap", "pairs", "timestamp"):
+    DataLoader.add_constructor(f"tag:yaml.org,2002:{tag}", DataLoader.construct_not_plain)
 
 
 def read_input(path) -> tuple[object, InputFile]:
