@@ -228,6 +228,11 @@ def main() -> None:
         print(f"error: cannot write the outputs: {fault_line(error)} (choose another hydra.run.dir or hydra.sweep.dir)",
               file=sys.stderr)
         sys.exit(2)
+    except Exception as error:  # noqa: BLE001  a launcher or plugin failing: one line, not Hydra's traceback
+        if debug:
+            raise
+        print(f"error: {fault_line(error)}\n(add debug=true for a traceback)", file=sys.stderr)
+        sys.exit(1)
     except KeyboardInterrupt:
         folder = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("hydra.sweep.dir=")), None)
         if folder is None:
