@@ -87,7 +87,8 @@ class ParallelLauncher(Launcher):
                     if suspects:  # a run lost with a worker, alone, so a second loss is its own
                         idx = suspects.popleft()
                         if self.run_batch(deque([idx]), 1, jobs, finished):
-                            finished(idx, self.lost(idx, jobs[idx]))
+                            finished(idx, self.failed(jobs[idx], "WorkerDied", "its worker process died twice running "
+                                                      "it (killed, or out of memory)"))
                     else:
                         suspects.extend(self.run_batch(pending, self.workers(len(pending)), jobs, finished))
             except KeyboardInterrupt:
@@ -119,6 +120,8 @@ class ParallelLauncher(Launcher):
                         lost.append(idx)
                         print(f"worker died ({error.__class__.__name__}) while running "
                               f"{' '.join(filter_overrides(jobs[idx]))}", file=sys.stderr)
+                    except Exception as error:  # noqa: BLE001  Hydra's own set-up of the run failed (its folder, its log)
+                        finished(idx, self.failed(jobs[idx], type(error).__name__, f"{type(error).__name__}: {error}"))
                 if lost:
                     lost.extend(running.values())  # the pool is broken: the others are lost too
                     return lost
@@ -129,16 +132,16 @@ class ParallelLauncher(Launcher):
         finally:
             executor.shutdown(wait=True, kill_workers=not clean)
 
-    def lost(self, idx: int, overrides: list[str]) -> JobReturn:
-        """A run whose worker died twice: failed.json says so, and the sweep goes on."""
-        sweep_config = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
-        folder = Path(str(sweep_config.hydra.sweep.dir)) / str(sweep_config.hydra.sweep.subdir)
-        message = "its worker process died twice running it (killed, or out of memory)"
+    def failed(self, overrides: list[str], error: str, message: str) -> JobReturn:
+        """A run that failed outside its task (its worker died twice, or Hydra could not set it
+        up): failed.json says so, as the task would have, and the sweep goes on."""
         print(f"failed: {' '.join(overrides)}: {message}", file=sys.stderr)
         try:
-            write_failure(folder, {"overrides": overrides, "kind": "fault", "error": "WorkerDied", "message": message})
-        except OSError as error:
-            print(f"failed: {' '.join(overrides)}: and failed.json could not be written: {error}", file=sys.stderr)
+            sweep_config = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
+            folder = Path(str(sweep_config.hydra.sweep.dir)) / str(sweep_config.hydra.sweep.subdir)
+            write_failure(folder, {"overrides": overrides, "kind": "fault", "error": error, "message": message})
+        except OSError as again:
+            print(f"failed: {' '.join(overrides)}: and failed.json could not be written: {again}", file=sys.stderr)
         return JobReturn(overrides=overrides, status=JobStatus.COMPLETED, _return_value="failed")
 
 
