@@ -21,12 +21,14 @@ from sim.results import output_problem, read_json, remove_temporary_files, stric
 
 log = logging.getLogger(__name__)
 ACCOUNT = "sweep.json"
+LAUNCHED = "launched.json"  # written by hydra_plugins/migration_health_launcher
 
 
 class GatherSweep(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs) -> None:
         """An account from an earlier sweep in this folder would speak for this one: remove it."""
-        (Path(config.hydra.sweep.dir) / ACCOUNT).unlink(missing_ok=True)
+        for name in (ACCOUNT, LAUNCHED):
+            (Path(config.hydra.sweep.dir) / name).unlink(missing_ok=True)
 
     def on_multirun_end(self, config: DictConfig, **kwargs) -> None:
         folder = Path(config.hydra.sweep.dir)
@@ -65,6 +67,7 @@ def gather(folder: Path) -> dict:
             complete.append(run.name)
         else:
             incomplete.append({"run": run.name, "reason": problem})
+    failed += launched_failures(folder)
     account = {"runs": len(complete) + len(failed) + len(incomplete), "complete": len(complete),
                "failed": failed, "incomplete": incomplete}
     if complete:
@@ -85,6 +88,18 @@ def gather(folder: Path) -> dict:
     log.info("sweep gathered: %d complete, %d failed, %d incomplete, in %s",
              len(complete), len(failed), len(incomplete), folder)
     return account
+
+
+def launched_failures(folder: Path) -> list[dict]:
+    """Runs the project's launcher recorded as failed where no run folder could hold failed.json
+    (launched.json; other launchers leave none)."""
+    try:
+        return list(read_json(folder / LAUNCHED).get("failed_without_a_folder", []))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, AttributeError) as error:
+        return [{"run": None, "kind": "fault", "overrides": [], "error": type(error).__name__,
+                 "message": f"{LAUNCHED} cannot be read: {error}"}]
 
 
 def exit_code(account: dict) -> int:

@@ -201,3 +201,32 @@ def test_workers_die_with_their_parent(tmp_path):
     gone, alive = psutil.wait_procs(workers, timeout=15)
     assert not [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not list(out.glob("*/summary.json"))
+
+
+def test_a_run_whose_folder_cannot_be_made_fails_alone_and_is_counted(tmp_path):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "days=10,scenario=demo,seed=1").write_text("a file where the run's folder should be")
+    done = sweep(out, *SWEEP)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "File exists" in done.stderr
+    truth = account(out)
+    assert truth["complete"] == 2 and truth["runs"] == 3 and truth["failed"][0]["error"] == "FileExistsError"
+
+
+def test_ctrl_c_stops_a_sweep_in_one_line_with_the_command_that_resumes_it(tmp_path):
+    out = tmp_path / "sweep"
+    process = subprocess.Popen([sys.executable, "run.py", "-m", "scenario=western_balkans", "days=30000", "seed=0,1,2",
+                                f"hydra.sweep.dir={out}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: len(list(out.glob("*/run.log"))) >= 2)
+    workers = psutil.Process(process.pid).children(recursive=True)
+    time.sleep(1)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        f"interrupted: runs already complete are kept. To resume: python run.py -m scenario=western_balkans "
+        f"days=30000 seed=0,1,2 hydra.sweep.dir={out}"]
+    psutil.wait_procs(workers, timeout=15)
+    assert not [p for p in workers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not list(out.glob("*/summary.json")) and not leftovers(out)

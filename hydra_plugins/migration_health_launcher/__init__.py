@@ -36,9 +36,11 @@ from tqdm.auto import tqdm
 
 from sim.api import simulate
 from sim.numba_cache import compiled_before
-from sim.results import remove_temporary_files, write_failure
+from sim.results import remove_temporary_files, strict_json, write_atomically, write_failure
 
 log = logging.getLogger(__name__)
+LAUNCHED = "launched.json"  # how many runs this launcher started, and failures with no folder to hold them
+QUIET_TRACKER = "ignore:resource_tracker:UserWarning"
 PARENT_CHECK_SECONDS = 1.0
 GRACE_SECONDS = 5.0  # after the parent dies, time for the interrupted run to remove its files
 
@@ -57,6 +59,7 @@ class ParallelLauncher(Launcher):
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.task_function: TaskFunction | None = None
+        self.homeless: list[dict] = []
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
@@ -72,8 +75,11 @@ class ParallelLauncher(Launcher):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         os.environ["NUMBA_NUM_THREADS"] = str(self.threads_per_job)  # inherited by the workers
+        # loky's semaphores of stopped workers are freed by the resource tracker, which would say so
+        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), QUIET_TRACKER]))
         warm_numba_cache(self.config)
         jobs = {initial_job_idx + i: list(overrides) for i, overrides in enumerate(job_overrides)}
+        self.homeless = []  # failures whose run folder could not hold failed.json
         returns: dict[int, JobReturn] = {}
         pending, suspects = deque(jobs), deque()
         with tqdm(total=len(jobs), desc="sweep", unit="run", disable=None) as bar:
@@ -94,6 +100,8 @@ class ParallelLauncher(Launcher):
             except KeyboardInterrupt:
                 remove_temporary_files(sweep_dir)
                 raise
+        record = {"jobs": len(jobs), "failed_without_a_folder": self.homeless}
+        write_atomically(sweep_dir / LAUNCHED, lambda p: Path(p).write_text(strict_json(record)))
         return [returns[idx] for idx in jobs]
 
     def run_batch(self, queue: deque, workers: int, jobs: dict, finished) -> list[int]:
@@ -136,11 +144,13 @@ class ParallelLauncher(Launcher):
         """A run that failed outside its task (its worker died twice, or Hydra could not set it
         up): failed.json says so, as the task would have, and the sweep goes on."""
         print(f"failed: {' '.join(overrides)}: {message}", file=sys.stderr)
+        failure = {"overrides": overrides, "kind": "fault", "error": error, "message": message}
         try:
             sweep_config = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
             folder = Path(str(sweep_config.hydra.sweep.dir)) / str(sweep_config.hydra.sweep.subdir)
-            write_failure(folder, {"overrides": overrides, "kind": "fault", "error": error, "message": message})
+            write_failure(folder, failure)
         except OSError as again:
+            self.homeless.append({"run": None, **failure})
             print(f"failed: {' '.join(overrides)}: and failed.json could not be written: {again}", file=sys.stderr)
         return JobReturn(overrides=overrides, status=JobStatus.COMPLETED, _return_value="failed")
 
