@@ -173,7 +173,7 @@ def run(cfg: DictConfig) -> str:
             raise ConfigError(describe_choices(), error.problems) if error.source == "config" else error
     except KeyboardInterrupt:
         clear_outputs(folder)
-        log.warning("interrupted; outputs removed")
+        log.info("interrupted; outputs removed")
         if in_sweep:
             raise
         print(f"interrupted: nothing saved. To run it again: {rerun_command('hydra.run.dir', folder)}", file=sys.stderr)

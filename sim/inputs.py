@@ -50,16 +50,20 @@ class DataLoader(BaseLoader):
             for key_node, _ in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.setdefault(key, key_node)
-                except TypeError:
-                    continue  # an unhashable key: the base constructor says so
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = (key_node.tag, key_node.value)  # as written: no need to construct it twice
+                else:
+                    try:
+                        key = hash(self.construct_object(key_node, deep=True)), key_node.tag
+                    except TypeError:
+                        continue  # an unhashable key: the base constructor says so
+                first = seen.setdefault(key, key_node)
                 if first is not key_node:
                     raise yaml.constructor.ConstructorError(
                         "while reading a mapping", node.start_mark,
-                        f"duplicate key {key!r} (first given on line {first.start_mark.line + 1})",
-                        key_node.start_mark)
+                        f"duplicate key {key_node.value!r} (first given on line {first.start_mark.line + 1})"
+                        if isinstance(key_node, yaml.ScalarNode) else
+                        f"duplicate key (first given on line {first.start_mark.line + 1})", key_node.start_mark)
         return super().construct_mapping(node, deep=deep)
 
     def construct_yaml_int(self, node):

@@ -72,8 +72,9 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
     ids = [node.id for node in scenario.nodes]
     known = set(ids)
     allowed_nodes = "one of the node ids: " + ", ".join(sorted(known)[:12]) + (" ..." if len(known) > 12 else "")
+    first = {}
     for i, node_id in enumerate(ids):
-        if ids.index(node_id) != i:
+        if first.setdefault(node_id, i) != i:
             problems.append(Problem(f"nodes[{i}].id", node_id, "node ids must be unique"))
     seen_edges = set()
     for i, edge in enumerate(scenario.edges):
