@@ -132,8 +132,9 @@ def record_failure(folder: Path, error: BaseException, kind: str) -> None:
         print(f"failed: {' '.join(overrides)}: and failed.json could not be written: {fault_line(again)}", file=sys.stderr)
 
 
-def run_in_folder(cfg: DictConfig, folder: Path, in_sweep: bool) -> str:
-    """Validate, skip if the folder's outputs verify, else run and save. Returns what happened."""
+def run_in_folder(cfg: DictConfig, folder: Path, in_sweep: bool, attempt: dict) -> str:
+    """Validate, skip if the folder's outputs verify, else run and save. Returns what happened;
+    `attempt["started"]` tells whether the folder's old outputs were removed for this attempt."""
     config, graph = prepare(cfg)
     identity = run_identity(config, graph)
     problem = output_problem(folder, identity, config.model_dump(mode="json", by_alias=True))
@@ -147,6 +148,7 @@ def run_in_folder(cfg: DictConfig, folder: Path, in_sweep: bool) -> str:
         print(f"redoing {folder}: {problem}")
         log.info("redoing the run: %s", problem)
     clear_outputs(folder)
+    attempt["started"] = True
     show_progress = config.progress and not in_sweep
     if show_progress and not compiled_before():
         print("compiling kernels (first run, about 20 s)", file=sys.stderr, flush=True)
@@ -166,21 +168,24 @@ def run(cfg: DictConfig) -> str:
     folder = Path(HydraConfig.get().runtime.output_dir)
     in_sweep = HydraConfig.get().mode == RunMode.MULTIRUN
     debug = cfg.get("debug") is True
+    attempt = {"started": False}  # outputs of an earlier run are removed only once this one starts
     try:
         try:
-            return run_in_folder(cfg, folder, in_sweep)
+            return run_in_folder(cfg, folder, in_sweep, attempt)
         except ConfigError as error:
             raise ConfigError(describe_choices(), error.problems) if error.source == "config" else error
     except KeyboardInterrupt:
-        clear_outputs(folder)
-        log.info("interrupted; outputs removed")
+        if attempt["started"]:
+            clear_outputs(folder)
+        log.info("interrupted; outputs of this attempt removed")
         if in_sweep:
             raise
         print(f"interrupted: nothing saved. To run it again: {rerun_command('hydra.run.dir', folder)}", file=sys.stderr)
         sys.exit(INTERRUPTED)
     except Exception as error:  # noqa: BLE001  every failure of a run ends here, in one message
-        clear_outputs(folder)
         kind = "configuration" if isinstance(error, ConfigError) else "fault"
+        if attempt["started"] or in_sweep:  # in a sweep the folder is this run's: failed.json replaces it
+            clear_outputs(folder)
         if debug:
             raise
         if in_sweep:
@@ -189,7 +194,7 @@ def run(cfg: DictConfig) -> str:
         if kind == "configuration":
             print(f"error: {error}\n(no simulation was run; add debug=true for a traceback)", file=sys.stderr)
             sys.exit(2)
-        log.error("run failed: %s", fault_line(error))
+        log.info("run failed: %s", fault_line(error))
         print(f"error: {fault_line(error)}\n(nothing was saved; add debug=true for a traceback)", file=sys.stderr)
         sys.exit(1)
 

@@ -84,3 +84,11 @@ def test_a_cold_numba_cache_is_announced_before_the_first_progress_bar(tmp_path)
     assert "compiling kernels (first run, about 20 s)" in done.stderr
     again = run("scenario=demo", "days=3", f"hydra.run.dir={tmp_path / 'again'}", env=env)
     assert "compiling kernels" not in again.stderr
+
+
+def test_a_bad_rerun_into_a_folder_keeps_the_run_already_there(tmp_path):
+    folder = tmp_path / "run"
+    assert run("scenario=demo", "days=5", "progress=false", f"hydra.run.dir={folder}").returncode == 0
+    written = (folder / "summary.json").read_bytes()
+    done = run("scenario=demo", "days=5", "disease.r0=-1", f"hydra.run.dir={folder}")
+    assert done.returncode == 2 and (folder / "summary.json").read_bytes() == written
