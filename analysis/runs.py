@@ -30,6 +30,7 @@ import yaml
 
 from analysis.tables import trim_categories
 from sim.config import scenario_path
+from sim.results import output_problem
 from sim.scenario import load_scenario
 
 TIDY = ("day", "node", "population", "metric", "value")
@@ -57,23 +58,27 @@ class Runs:
 
 def find_runs(path) -> Runs:
     """The complete runs under `path` (itself a run directory, or a sweep). Incomplete runs (no
-    summary.json: still running, killed or failed, or only `.hydra` left by an interrupted run) are
-    skipped with a warning; of several runs with the same parameters (the same command run twice)
-    the newest is kept, with a warning."""
+    summary.json, or outputs that are cut short or unreadable: still running, killed or failed, or
+    only `.hydra` left by an interrupted run) are skipped with a warning that says why; of several
+    runs with the same parameters (the same command run twice) the newest is kept, with a warning."""
     root = Path(path)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: not a directory")
     complete, incomplete = [], []
     for folder, subfolders, files in os.walk(root):
         if MARKERS & (set(files) | set(subfolders)):
-            (complete if "summary.json" in files else incomplete).append(Path(folder))
+            problem = output_problem(folder, thorough=False, legacy=True)
+            if problem is None:
+                complete.append(Path(folder))
+            else:
+                incomplete.append((Path(folder), "failed" if "failed.json" in files else problem))
             subfolders.clear()  # a run directory holds no other runs
         else:
             subfolders[:] = [name for name in subfolders if not name.startswith(".")]
     if incomplete:
-        shown = ", ".join(str(folder.relative_to(root)) for folder in incomplete[:5])
-        warnings.warn(f"{root}: skipped {len(incomplete)} incomplete run(s) without summary.json: {shown}"
-                      + (", ..." if len(incomplete) > 5 else ""), stacklevel=3)
+        shown = "; ".join(f"{folder.relative_to(root)} ({why})" for folder, why in incomplete[:5])
+        warnings.warn(f"{root}: skipped {len(incomplete)} incomplete or failed run(s): {shown}"
+                      + ("; ..." if len(incomplete) > 5 else ""), stacklevel=3)
     if not complete:
         raise FileNotFoundError(f"{root}: no complete run (a folder with summary.json) found")
     complete.sort(key=natural_key)

@@ -8,23 +8,26 @@ from pathlib import Path
 
 import yaml
 
-from sim import compose, run_config, simulate
-from sim.results import is_complete
+from sim import compose
+from sim.api import prepare, run_identity, simulate_prepared
+from sim.config import folder_name
+from sim.results import output_problem
 
 
 def run_sweep(folder, grid: dict[str, list], base: list[str] | tuple[str, ...] = ()) -> Path:
     """Run every combination of `grid` (override key -> values) on top of the `base` overrides,
     one run directory each under `folder`, named by its swept overrides ('policy=baseline,seed=0').
-    Each policy is paired with a baseline in the sweep itself, so no run repeats its baseline."""
+    Each policy is paired with a baseline in the sweep itself, so no run repeats its baseline.
+    A run whose folder holds outputs that verify for the same identity is not run again."""
     folder = Path(folder)
     for values in itertools.product(*grid.values()):
         swept = [f"{key}={value}" for key, value in zip(grid, values)]
         overrides = [*base, *swept]
-        config = run_config(compose(["progress=false", "compare_to_baseline=false", *overrides]))
-        run = folder / ",".join(swept)
-        if is_complete(run, config.model_dump(mode="json", by_alias=True)):
+        config, graph = prepare(compose(["progress=false", "compare_to_baseline=false", *overrides]))
+        run = folder / folder_name(",".join(swept))
+        if output_problem(run, run_identity(config, graph), config.model_dump(mode="json", by_alias=True)) is None:
             continue
-        save_as_sweep_run(simulate(config), run, overrides)
+        save_as_sweep_run(simulate_prepared(config, graph), run, overrides)
     return folder
 
 

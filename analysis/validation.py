@@ -24,7 +24,8 @@ from sim.errors import Problem
 from sim.fields import Identifier, Positive, Strict, number
 from sim.schema import problems_from
 from sim.uncertainty import uncertain, with_value
-from sim.scenario import checked_graph, read_yaml
+from sim.inputs import read_input
+from sim.scenario import checked_graph
 
 TARGETS_DIR = PROJECT_ROOT / "validation" / "targets"
 DISEASES = ("measles", "covid19", "influenza", "cholera", "tuberculosis")
@@ -89,7 +90,7 @@ class Targets(Strict):
 
 
 def load_targets(path: Path) -> Targets:
-    data = read_yaml(path)
+    data, _ = read_input(path)
     try:
         targets = Targets.model_validate(data)
     except ValidationError as error:
@@ -178,7 +179,7 @@ def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int 
     cfg = compose([f"scenario={scenario}", f"disease={disease}", f"days={days}", "progress=false"])
     config = OmegaConf.to_container(cfg, resolve=True)
     config.pop("hydra", None)
-    scenario_data = read_yaml(scenario_path(scenario))
+    scenario_data, _ = read_input(scenario_path(scenario))
     graph = checked_graph(scenario_data, scenario)
 
     def infections(config_data, graph_data) -> float:

@@ -6,9 +6,8 @@
     result.summary      # dict of totals
     result.save("out/")
     result.plot()       # the run at a glance
-    runs = MultiRun(["scenario=demo"], policies=["baseline", "combined"], seeds=range(3)).run()
-    runs.compare(); runs.plot()
     follow(RouteModel(graph, run_config(cfg)), uid=12)   # one person's journey, day by day
+    (analysis.MultiRun runs several policies on several seeds in memory, to compare and plot)
 """
 
 import os
@@ -17,14 +16,17 @@ import os
 # in parallel) that stalls every kernel many times over. Passive waiting costs about 5% when idle.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from sim import numba_cache  # noqa: E402
+
+numba_cache.choose_folder()  # a cache folder numba can write, before any kernel module is compiled or loaded
+
 from sim.api import simulate  # noqa: E402  (after the environment is set for numba's threads)
 from sim.config import compose, run_config  # noqa: E402
 from sim.errors import ConfigError  # noqa: E402
 from sim.journey import follow  # noqa: E402
 from sim.model import RouteModel, Site  # noqa: E402
-from sim.multirun import MultiRun  # noqa: E402
 from sim.results import Result  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
-__all__ = ["ConfigError", "MultiRun", "Result", "RouteModel", "Site", "compose", "follow", "load_scenario", "run_config",
+__all__ = ["ConfigError", "Result", "RouteModel", "Site", "compose", "follow", "load_scenario", "run_config",
            "simulate"]

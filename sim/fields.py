@@ -2,9 +2,13 @@
 
 Any number may be written plainly or as `{value: x, source: "...", range: [low, high]}` (the
 range a reader should consider, which analyses of uncertainty draw from); models forbid unknown
-keys.
+keys. Every number has a finite range the model can hold: no infinity or NaN anywhere; integers
+(counts of people, capacities, populations) fit the int32 the arrays keep them in unless a field
+says otherwise; other numbers lie within +-MAX_MAGNITUDE, so sums and products over a run stay
+finite. Texts have lengths: identifiers, names, and longer texts (descriptions, sources).
 """
 
+import math
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -19,6 +23,9 @@ AGE_GROUPS = ("0-4", "5-17", "18-59", "60+")
 # longer than MAX_DAYS are stored as MAX_DAYS: they end after any run, as they would have.
 MAX_DAYS = 32_767
 MAX_NODES = MAX_EDGES = 32_767
+MAX_COUNT = 2**31 - 1  # people, capacities and populations are counted in int32 (person uids too)
+MAX_MAGNITUDE = 1e15  # any other number: 1e15 times every count of a 32,767-day run is still finite
+MAX_SHAPE = 100  # Erlang shapes: 100 is nearly fixed (CV 0.1); tabulating one takes longer with shape
 
 
 SOURCED_KEYS = {"value", "source", "range"}
@@ -45,12 +52,31 @@ def check_range(value, bounds) -> None:
         raise ValueError(f"value {value!r} lies outside its own range {bounds!r}")
 
 
+def plain_number(value):
+    """Refuse what pydantic would otherwise read as a number, or test against bounds first: true
+    and false (read as 1 and 0), infinity and NaN."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("a finite number (not infinity or NaN)")
+    return value
+
+
+def with_default_range(bounds: dict, limit: float) -> dict:
+    """The bounds given, with -limit and +limit on the sides that have none."""
+    return {**({} if {"ge", "gt"} & set(bounds) else {"ge": -limit}),
+            **({} if {"le", "lt"} & set(bounds) else {"le": limit}), **bounds}
+
+
 def number(**bounds):
-    return Annotated[float, BeforeValidator(unwrap_sourced), Field(strict=False, **bounds)]
+    """A finite float, within +-MAX_MAGNITUDE unless the bounds say otherwise."""
+    return Annotated[float, BeforeValidator(plain_number), BeforeValidator(unwrap_sourced),
+                     Field(strict=False, allow_inf_nan=False, **with_default_range(bounds, MAX_MAGNITUDE))]
 
 
 def integer(**bounds):
-    return Annotated[int, BeforeValidator(unwrap_sourced), Field(**bounds)]
+    """A whole number, within +-MAX_COUNT unless the bounds say otherwise."""
+    return Annotated[int, BeforeValidator(plain_number), BeforeValidator(unwrap_sourced), Field(**with_default_range(bounds, MAX_COUNT))]
 
 
 Probability = number(ge=0, le=1)
@@ -58,7 +84,10 @@ Positive = number(gt=0)
 NonNegative = number(ge=0)
 Count = integer(ge=0)
 Days = integer(ge=0, le=MAX_DAYS)
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+Shape = integer(ge=1, le=MAX_SHAPE)
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]  # shown on figures and in reports
+Text = Annotated[str, Field(max_length=20_000)]  # descriptions and sources
 
 
 class Strict(BaseModel):

@@ -5,6 +5,7 @@ nothing is appended per person. `Result.timeseries` is the tidy long table
 (day, node, population, metric, value) that analysis reads.
 """
 
+import hashlib
 import json
 import os
 import tempfile
@@ -13,8 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.hosts import HOST_METRICS
+
+MANIFEST = "manifest.json"  # the run's identity and a record of each output file
+TEMPORARY_SUFFIX = ".tmp"
+
 
 
 @dataclass
@@ -122,34 +129,178 @@ def summarise(recorder: Recorder, identity: dict, runtime_seconds: float, progra
     }
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux shows it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename: all or nothing."""
+    """Write through a hidden temporary file in the same folder, then rename: all or nothing. The
+    file gets the permissions a plain `open` would give it (readable by group and others as the
+    umask allows), not mkstemp's private 0600, and reaches the disk before it takes its name."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
     os.close(handle)
     try:
         write(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        os.chmod(temporary, 0o666 & ~current_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def is_complete(folder, config: dict) -> bool:
-    """A run folder holds complete outputs for this configuration (summary.json is written last)."""
+def remove_temporary_files(folder) -> None:
+    """Delete the temporary files a killed writer left in a folder (and its subfolders)."""
+    for leftover in Path(folder).rglob(f".*{TEMPORARY_SUFFIX}"):
+        leftover.unlink(missing_ok=True)
+
+
+def strict_json(value) -> str:
+    """JSON text of plain data; NaN or infinity is an error, never written."""
+    return json.dumps(value, indent=2, allow_nan=False, default=str)
+
+
+def read_json(path: Path):
+    """JSON data, refusing NaN and infinity (ValueError) as `strict_json` never writes them."""
+    def refuse(constant):
+        raise ValueError(f"{constant} in {path.name}")
+    return json.loads(Path(path).read_text(), parse_constant=refuse)
+
+
+def write_failure(folder: Path, failure: dict) -> None:
+    """failed.json in a run folder: the run's overrides, whether the input or the machine failed
+    (`kind`: configuration or fault), the error and its message."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = strict_json(failure)
+    write_atomically(folder / "failed.json", lambda p: Path(p).write_text(text))
+
+
+def file_record(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def output_problem(folder, identity: dict | None = None, config: dict | None = None, thorough: bool = True,
+                   legacy: bool = False) -> str | None:
+    """Why `folder` does not hold the complete, intact outputs of the run `identity` names (with
+    this `config`), or None if it does. Without `identity` or `config`, only intactness is checked.
+    `thorough` also rereads every file's checksum and the time series' row count; `legacy` accepts
+    a run written before manifests (summary.json readable is all that can be checked)."""
     folder = Path(folder)
-    if not (folder / "summary.json").exists() or not (folder / "config.json").exists():
-        return False
-    return json.loads((folder / "config.json").read_text()) == json.loads(json.dumps(config, default=str))
+    if not (folder / "summary.json").is_file():
+        return "no summary.json: the run did not finish"
+    try:
+        summary = read_json(folder / "summary.json")
+        if legacy and not (folder / MANIFEST).exists():
+            return None if isinstance(summary, dict) else "summary.json does not hold what a run writes"
+        manifest = read_json(folder / MANIFEST)
+    except FileNotFoundError:
+        return f"no {MANIFEST}: written by an older version, or cut short"
+    except (OSError, ValueError) as error:
+        return f"an output is not valid JSON ({error})"
+    if not isinstance(summary, dict) or not isinstance(manifest, dict) or not isinstance(manifest.get("outputs"), dict):
+        return "summary.json or manifest.json does not hold what a run writes"
+    for name, recorded in manifest["outputs"].items():
+        path = folder / name
+        if not path.is_file():
+            return f"{name} is missing"
+        if path.stat().st_size != recorded.get("bytes"):
+            return f"{name} has {path.stat().st_size:,} bytes, not the {recorded.get('bytes'):,} written (cut short?)"
+        if thorough and file_record(path)["sha256"] != recorded.get("sha256"):
+            return f"{name} changed after it was written (its SHA-256 differs)"
+        if thorough and name.endswith(".parquet"):
+            try:
+                rows = pq.read_metadata(path).num_rows
+            except (OSError, pa.ArrowException) as error:
+                return f"{name} cannot be read ({error})"
+            if rows != recorded.get("rows"):
+                return f"{name} has {rows:,} rows, not the {recorded.get('rows'):,} written"
+    if config is not None:
+        try:
+            if read_json(folder / "config.json") != json.loads(strict_json(config)):
+                return "the configuration differs from this one"
+        except (OSError, ValueError) as error:
+            return f"config.json cannot be read ({error})"
+    if identity is not None and manifest.get("identity") != identity:
+        return identity_change(manifest.get("identity") or {}, identity)
+    return None
+
+
+def identity_change(before: dict, now: dict) -> str:
+    """What differs between the identity a run was made with and this one, in words."""
+    if before.get("config_sha256") != now.get("config_sha256"):
+        return "the configuration differs from this one"
+    old = {item["path"]: item["sha256"] for item in before.get("inputs", [])}
+    for item in now.get("inputs", []):
+        if item["path"] not in old:
+            return f"it read other input files (not {item['path']})"
+        if old[item["path"]] != item["sha256"]:
+            return f"{item['path']} changed since (its SHA-256 differs)"
+    if before.get("package") != now.get("package"):
+        return f"made by {before.get('package')}, not {now.get('package')}"
+    return "made from other inputs"
+
+
+def check_result(timeseries: pd.DataFrame, summary: dict, days: int, node_ids: tuple[str, ...]) -> None:
+    """The outputs of a run are complete and finite before anything is written: every day and
+    node of every metric, no NaN, infinity or negative count, people conserved. A failure here is
+    a fault of the model, never of the input: raises OutputError."""
+    problems = []
+    try:
+        strict_json(summary)
+    except ValueError as error:
+        problems.append(f"summary: {error}")
+    values = timeseries["value"].to_numpy()
+    if not np.isfinite(values).all():
+        problems.append(f"time series: {np.count_nonzero(~np.isfinite(values)):,} values are NaN or infinite")
+    elif (values < 0).any():
+        problems.append(f"time series: {np.count_nonzero(values < 0):,} values are negative")
+    cells = timeseries.groupby(["population", "metric"], observed=True).size()
+    short = cells[cells != days * len(node_ids)]
+    if len(short) or not len(cells):
+        problems.append(f"time series: {len(short)} metric(s) lack rows (each needs {days} days x {len(node_ids)} nodes)")
+    if set(timeseries["node"].unique()) != set(node_ids) or timeseries["day"].nunique() != days:
+        problems.append("time series: some day or node is missing")
+    if not problems:
+        migrants = timeseries[timeseries["population"] == "migrants"]
+        daily = migrants.pivot_table(index="day", columns="metric", values="value", aggfunc="sum", observed=True)
+        arrived = (daily["arrivals"] - daily["exits"] - daily["new_deaths"]).cumsum()
+        on_route = daily["present"] + daily["in_transit"]
+        if not np.array_equal(arrived.to_numpy(), on_route.to_numpy()):
+            day = int(np.flatnonzero(arrived.to_numpy() != on_route.to_numpy())[0])
+            problems.append(f"people not conserved: on day {day}, {on_route.iloc[day]:,.0f} on the route but "
+                            f"{arrived.iloc[day]:,.0f} arrived and did not leave or die")
+    if problems:
+        raise OutputError("; ".join(problems))
+
+
+class OutputError(RuntimeError):
+    """A run's outputs failed their checks: a fault of the model, reported, never written."""
 
 
 @dataclass
 class Result:
-    """What a run returns: the tidy time series, the summary, and the validated config."""
+    """What a run returns: the tidy time series, the summary, the validated config, and the run's
+    identity (config hash, input files' hashes, package version: see sim.api.run_identity)."""
 
     timeseries: pd.DataFrame
     summary: dict
     config: dict
+    identity: dict = field(default_factory=dict)
 
     def plot(self, metrics=("new_infections", "present", "new_deaths", "reported_cases"), by: str = "population",
              fig=None):
@@ -170,14 +321,22 @@ class Result:
 
     def save(self, directory) -> Path:
         """Write timeseries.parquet (the tidy columns, a row group per population and metric;
-        date, kind and country are left to readers, from the scenario), config.json and
-        summary.json (last: its presence marks a complete run)."""
+        date, kind and country are left to readers, from the scenario), config.json, manifest.json
+        (identity, and each file's size, checksum and rows) and summary.json (last: its presence
+        marks a complete run). An older summary.json goes first, so a save cut short never leaves
+        a folder that looks complete."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        (directory / "summary.json").unlink(missing_ok=True)
+        summary, config = strict_json(self.summary), strict_json(self.config)
         tidy = self.timeseries.drop(columns=[c for c in FROM_SCENARIO if c in self.timeseries.columns])
         block = max(tidy["day"].nunique() * tidy["node"].nunique(), 1)  # one population's metric
         write_atomically(directory / "timeseries.parquet",
                          lambda p: tidy.to_parquet(p, index=False, row_group_size=block, compression="zstd"))
-        write_atomically(directory / "config.json", lambda p: Path(p).write_text(json.dumps(self.config, indent=2, default=str)))
-        write_atomically(directory / "summary.json", lambda p: Path(p).write_text(json.dumps(self.summary, indent=2)))
+        write_atomically(directory / "config.json", lambda p: Path(p).write_text(config))
+        outputs = {name: file_record(directory / name) for name in ("timeseries.parquet", "config.json")}
+        outputs["timeseries.parquet"]["rows"] = len(tidy)
+        manifest = strict_json({"identity": self.identity, "outputs": outputs})
+        write_atomically(directory / MANIFEST, lambda p: Path(p).write_text(manifest))
+        write_atomically(directory / "summary.json", lambda p: Path(p).write_text(summary))
         return directory

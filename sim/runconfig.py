@@ -7,7 +7,7 @@ each with its key path, the value and what is allowed.
 
 from typing import Optional
 
-from pydantic import ValidationError
+from pydantic import ValidationError, model_validator
 
 from sim.errors import ConfigError
 from sim.fields import MAX_DAYS, Count, Strict, integer
@@ -28,6 +28,13 @@ class RunConfig(Strict):
     debug: bool = False
     compare_to_baseline: bool = True
     check: bool = False  # verify the model's invariants every simulated day (sim.checks)
+
+    @model_validator(mode="after")
+    def _reports_within_the_run(self):
+        delay = self.policy.surveillance.reporting_delay_days
+        if delay > self.days:
+            raise ValueError(f"policy.surveillance.reporting_delay_days: {delay} is longer than the run (days={self.days})")
+        return self
 
 
 def parse_run_config(data: dict, source: str = "config") -> RunConfig:

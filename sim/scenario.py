@@ -1,6 +1,7 @@
 """Scenario files -> a validated networkx route graph.
 
-`load_scenario(path)` reads YAML safely (plain data only: no tags, no code), checks it against
+`load_scenario(path)` reads the file through `sim.inputs` (plain YAML data, its hash recorded in
+the graph's `inputs`, so a run's identity covers the file's content), checks it against
 `sim.schema.Scenario`, checks references and graph sanity, and returns a `networkx.DiGraph`: the
 route graph users inspect and edit. Node and edge attributes are the file's fields; the graph's own
 attributes hold the rest (arrivals, origins, initial, events) as validated objects.
@@ -10,35 +11,18 @@ import logging
 from pathlib import Path
 
 import networkx as nx
-import yaml
 
 from sim.errors import ConfigError, Problem
+from sim.inputs import InputFile, read_input
 from sim.schema import Scenario, parse_scenario
 
 log = logging.getLogger(__name__)
 
 
-def read_yaml(path: Path) -> object:
-    """Plain YAML data, or a ConfigError naming the file and line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("(file)", str(path), "file not found")]) from None
-    except OSError as error:
-        raise ConfigError(str(path), [Problem("(file)", str(path), f"cannot be read: {error.strerror}")]) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        what = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(str(path), [Problem(where, "malformed YAML", f"plain YAML data only ({what})")]) from None
-
-
 def load_scenario(path) -> nx.DiGraph:
     """Read, validate and return the route graph of a scenario file."""
-    path = Path(path)
-    return checked_graph(read_yaml(path), str(path))
+    data, file = read_input(Path(path))
+    return checked_graph(data, str(path), inputs=(file,))
 
 
 def validate_graph(graph: nx.DiGraph) -> nx.DiGraph:
@@ -47,12 +31,15 @@ def validate_graph(graph: nx.DiGraph) -> nx.DiGraph:
     return checked_graph(graph_data(graph), f"{graph.graph.get('file', 'graph')} (as edited)")
 
 
-def checked_graph(data, source: str) -> nx.DiGraph:
+def checked_graph(data, source: str, inputs: tuple[InputFile, ...] = ()) -> nx.DiGraph:
+    """The validated graph; `inputs` are the files it was read from (none for an edited graph,
+    whose content the run's identity hashes instead)."""
     scenario = parse_scenario(data, source)
     problems = reference_problems(scenario)
     if problems:
         raise ConfigError(source, problems)
     graph = to_graph(scenario, source)
+    graph.graph["inputs"] = list(inputs)
     problems = reachability_problems(graph)
     if problems:
         raise ConfigError(source, problems)
@@ -86,8 +73,9 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
     ids = [node.id for node in scenario.nodes]
     known = set(ids)
     allowed_nodes = "one of the node ids: " + ", ".join(sorted(known)[:12]) + (" ..." if len(known) > 12 else "")
+    first = {}
     for i, node_id in enumerate(ids):
-        if ids.index(node_id) != i:
+        if first.setdefault(node_id, i) != i:
             problems.append(Problem(f"nodes[{i}].id", node_id, "node ids must be unique"))
     seen_edges = set()
     for i, edge in enumerate(scenario.edges):
@@ -162,8 +150,9 @@ def entry_nodes(graph: nx.DiGraph) -> list[str]:
 
 
 def reachability_problems(graph: nx.DiGraph) -> list[Problem]:
-    """Nobody can be stuck and no destination is cut off: every place people start can reach a
-    destination, every non-destination node has a way out, every destination can be reached."""
+    """Nobody can be stuck and no destination is cut off: every node people can reach (from an
+    entry or an initial group) has a way on to a destination, and every destination can be
+    reached. A node without outgoing edges and a cycle without a way out are both traps."""
     problems = []
     destinations = {n for n, kind in graph.nodes(data="kind") if kind == "destination"}
     if not destinations:
@@ -172,10 +161,17 @@ def reachability_problems(graph: nx.DiGraph) -> list[Problem]:
     for node, kind in graph.nodes(data="kind"):
         if kind != "destination" and graph.out_degree(node) == 0:
             problems.append(Problem(f"nodes (id {node})", node, "a node that is not a destination needs an outgoing edge"))
-    for node in entry_nodes(graph):
-        if not (nx.descendants(graph, node) | {node}) & destinations:
+    finishing = set(destinations).union(*(nx.ancestors(graph, node) for node in destinations))
+    entries = entry_nodes(graph)
+    for node in entries:
+        if node not in finishing:
             problems.append(Problem(f"entry or initial node {node}", node, "a node from which some destination can be reached"))
-    unreached = set(unreached_nodes(graph))
+    reached = set(graph.nodes) - set(unreached_nodes(graph))
+    for node in sorted(reached - finishing - set(entries)):
+        if graph.out_degree(node) > 0:
+            problems.append(Problem(f"nodes (id {node})", node, "people reach this node but can never reach a destination "
+                                    "from it (its edges lead only round a cycle or into a dead end)"))
+    unreached = set(graph.nodes) - reached
     for node in sorted(destinations & unreached):
         problems.append(Problem(f"nodes (id {node})", node, "a destination that some entry or initial node can reach (check edge directions)"))
     return problems

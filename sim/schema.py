@@ -14,12 +14,19 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from sim.errors import ConfigError, Problem
 from sim.fields import (
-    AGE_GROUPS, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, NonNegative, Positive, Probability,
-    Strict, integer, number, unwrap_sourced,
+    AGE_GROUPS, MAX_COUNT, MAX_DAYS, MAX_EDGES, MAX_NODES, MAX_SHAPE, NODE_KINDS, Count, Days, Identifier, Name,
+    NonNegative, Positive, Probability, Shape, Strict, Text, integer, number, unwrap_sourced,
 )
 
 
 # ---------------------------------------------------------------- scenario files
+
+
+MAX_RELATIVE_INFECTIOUSNESS = 1000  # x 2**16 fixed point x 2**31 people stays below 2**63
+MAX_ORIGINS = 127  # a person's origin is an int8
+MAX_LIST = 10_000  # initial groups, events, languages: far more than any route has
+MAX_DWELL_WORK = 5_000  # dwell tables are tabulated once per distinct (mean, shape), at a cost growing with shape
+Source = Optional[Text]
 
 
 class ByAge(Strict):
@@ -42,14 +49,14 @@ def by_age(value) -> np.ndarray:
 
 class Dwell(Strict):
     mean: number(gt=0, le=3650)
-    shape: integer(ge=1) = 1
-    source: Optional[str] = None
+    shape: Shape = 1
+    source: Source = None
 
 
 class Node(Strict):
     id: Identifier
     kind: Literal[NODE_KINDS]
-    name: str
+    name: Name
     country: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     lat: number(ge=-90, le=90)
     lon: number(ge=-180, le=180)
@@ -58,7 +65,7 @@ class Node(Strict):
     host_population: Count  # the people of the town who mix with the site, not the whole town
     isolation_places: Count = 0
     dwell: Dwell
-    source: Optional[str] = None
+    source: Source = None
 
 
 class Country(Strict):
@@ -80,16 +87,16 @@ class Country(Strict):
 
 
 class Edge(Strict):
-    from_: str = Field(alias="from")
-    to: str
+    from_: Identifier = Field(alias="from")
+    to: Identifier
     travel_days: Days
     weight: Positive = 1.0
-    source: Optional[str] = None
+    source: Source = None
 
 
 class GroupSize(Strict):
-    mean: number(ge=1)
-    source: Optional[str] = None
+    mean: number(ge=1, le=1000)
+    source: Source = None
 
 
 class Arrivals(Strict):
@@ -99,12 +106,12 @@ class Arrivals(Strict):
     # (sim.flows turns them into people, from the route's probabilities)
     registrations_per_year: Optional[NonNegative] = None
     registration: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Probability] = {}
-    entry: dict[str, Positive]
-    origins: dict[str, Positive]
-    origins_by_entry: dict[str, dict[str, Positive]] = {}  # an entry's own origin mix, where it differs
+    entry: Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_NODES)]
+    origins: Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_ORIGINS)]
+    origins_by_entry: dict[Identifier, Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_ORIGINS)]] = {}  # an entry's own origin mix, where it differs
     group_size: GroupSize = GroupSize(mean=1)
     seasonality: Optional[Annotated[list[NonNegative], BeforeValidator(unwrap_sourced), Field(min_length=12, max_length=12)]] = None
-    source: Optional[str] = None
+    source: Source = None
 
     @model_validator(mode="after")
     def _one_rate(self):
@@ -117,13 +124,18 @@ class Arrivals(Strict):
             raise ValueError("seasonality factors must not all be zero")
         return self
 
+    @property
+    def peak_factor(self) -> float:
+        """People a day in the busiest month, over the year's mean."""
+        season = self.seasonality or [1.0] * 12
+        return max(season) / (sum(season) / 12)
 
 
 class Immunity(Strict):
     vaccinated: Probability = 0.0  # documented doses at origin (vaccine protection unless by_age is given)
     immune: Probability = 0.0  # immune by past infection, among the not vaccinated
     by_age: Optional[ByAge] = None  # measured immunity (serosurveys) by age: replaces both for protection
-    source: Optional[str] = None
+    source: Source = None
 
     @model_validator(mode="after")
     def _at_most_everyone(self):
@@ -133,15 +145,15 @@ class Immunity(Strict):
 
 
 class Origin(Strict):
-    name: str
-    age: dict[Literal[AGE_GROUPS], NonNegative]
-    languages: list[str] = []
-    tb_incidence_per_100k: Optional[NonNegative] = None
-    immunity: dict[str, Immunity] = {}
+    name: Name
+    age: Annotated[dict[Literal[AGE_GROUPS], NonNegative], Field(min_length=1)]
+    languages: Annotated[list[Name], Field(max_length=MAX_LIST)] = []
+    tb_incidence_per_100k: Optional[number(ge=0, le=100_000)] = None
+    immunity: dict[Identifier, Immunity] = {}
     # per disease: the share arriving infected (entering the first infected state), or shares per
     # natural-history state, e.g. tuberculosis: {latent: 0.2, symptomatic: 0.002}
-    infected: dict[str, Union[Probability, dict[str, Probability]]] = {}
-    source: Optional[str] = None
+    infected: dict[Identifier, Union[Probability, dict[Identifier, Probability]]] = {}
+    source: Source = None
 
     @model_validator(mode="after")
     def _infected_at_most_everyone(self):
@@ -158,12 +170,12 @@ class Origin(Strict):
 
 
 class InitialGroup(Strict):
-    node: str
+    node: Identifier
     people: integer(ge=1)
     infected: Count = 0
     immune: Count = 0
-    origin: str
-    source: Optional[str] = None
+    origin: Identifier
+    source: Source = None
 
     @model_validator(mode="after")
     def _within_people(self):
@@ -175,26 +187,43 @@ class InitialGroup(Strict):
 class Event(Strict):
     name: Identifier
     type: Literal["close_edge"]
-    from_: str = Field(alias="from")
-    to: str
-    day: Count
-    until: Optional[Count] = None
+    from_: Identifier = Field(alias="from")
+    to: Identifier
+    day: Days
+    until: Optional[Days] = None
     optional: bool = False
-    source: Optional[str] = None
+    source: Source = None
 
 
 class Scenario(Strict):
     name: Identifier
-    description: str = ""
+    description: Text = ""
     start_date: date
     nodes: Annotated[list[Node], Field(min_length=1, max_length=MAX_NODES)]
     edges: Annotated[list[Edge], Field(max_length=MAX_EDGES)] = []
     arrivals: Optional[Arrivals] = None
-    origins: dict[str, Origin] = {}
+    origins: Annotated[dict[Identifier, Origin], Field(max_length=MAX_ORIGINS)] = {}
     countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Country] = {}
-    initial: list[InitialGroup] = []
-    events: list[Event] = []
-    source: Optional[str] = None
+    initial: Annotated[list[InitialGroup], Field(max_length=MAX_LIST)] = []
+    events: Annotated[list[Event], Field(max_length=MAX_LIST)] = []
+    source: Source = None
+
+    @model_validator(mode="after")
+    def _dwell_tables_in_reason(self):
+        distinct = {(node.dwell.mean, node.dwell.shape) for node in self.nodes}
+        work = sum(shape for _, shape in distinct)
+        if work > MAX_DWELL_WORK:
+            raise ValueError(f"nodes: {len(distinct):,} different dwell distributions whose shapes add up to "
+                             f"{work:,}; at most {MAX_DWELL_WORK:,} (each is tabulated once: share distributions "
+                             "between nodes, or round their means)")
+        return self
+
+    @model_validator(mode="after")
+    def _people_fit(self):
+        people = sum(group.people for group in self.initial)
+        if people > MAX_COUNT:
+            raise ValueError(f"initial: {people:,} people in all; at most {MAX_COUNT:,} (people are numbered in int32)")
+        return self
 
 
 # ---------------------------------------------------------------- run configuration
@@ -204,13 +233,16 @@ class Stage(Strict):
     """A stage's duration in days: Erlang with this mean and integer shape; mean 0 skips it."""
 
     mean: NonNegative
-    shape: integer(ge=1) = 1
+    shape: Shape = 1
+
+
+RelativeValue = number(ge=0, le=MAX_RELATIVE_INFECTIOUSNESS)
 
 
 class RelativeInfectiousness(Strict):
-    presymptomatic: NonNegative = 1.0
-    asymptomatic: NonNegative = 1.0
-    symptomatic: NonNegative = 1.0
+    presymptomatic: RelativeValue = 1.0
+    asymptomatic: RelativeValue = 1.0
+    symptomatic: RelativeValue = 1.0
 
 
 class LatentInfection(Strict):
@@ -221,6 +253,14 @@ class LatentInfection(Strict):
     fraction: Probability
     reactivation_per_year: number(gt=0, le=1)
     clearance_per_year: number(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _finite_stay(self):
+        least = 365.0 / (MAX_DAYS * 1e6)
+        if self.reactivation_per_year + self.clearance_per_year < least:
+            raise ValueError(f"reactivation_per_year + clearance_per_year must be at least {least:.2g} "
+                             f"(a mean stay in latency of at most {MAX_DAYS * 1e6:.2g} days)")
+        return self
 
 
 class Environment(Strict):

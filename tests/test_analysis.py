@@ -184,7 +184,7 @@ def test_a_run_repeated_and_an_interrupted_one_do_not_break_the_report(sweep, co
     with pytest.warns(UserWarning) as warned:
         written = analysis.write_report(folder, tmp_path / "report")
     messages = " ".join(str(w.message) for w in warned)
-    assert "skipped 1 incomplete run(s) without summary.json: interrupted" in messages
+    assert "skipped 1 incomplete or failed run(s): interrupted" in messages
     assert "1 run(s) repeat the parameters of a newer run and were left out" in messages
     assert written[0].exists()
 

@@ -1,7 +1,16 @@
-"""The corpus of bad inputs in tests/bad_inputs: each is refused before the run with a message
-naming the file or config, the key path, the bad value and what is allowed."""
+"""The corpus of bad inputs in tests/bad_inputs, kept as data (one entry a case, with the fragments
+its message must contain): each is refused before the run with a message naming the file or
+config, the key path, the bad value and what is allowed; never a traceback, never a silent clamp.
+
+- scenario_changes.yaml: scenarios/demo.yaml with one change (set, delete, append, rename, clone)
+- raw_files.yaml: files that are not clean YAML (encodings, binary, nesting, duplicates, YAML 1.1)
+- bad_overrides.yaml: command-line overrides, through the Python API
+- command_line.yaml: whole command lines, through `python run.py` (exit code 2, nothing run)
+"""
 
 import copy
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -11,16 +20,16 @@ from sim import ConfigError, load_scenario, simulate
 from sim.config import SCENARIO_DIR
 
 CORPUS = ROOT / "tests" / "bad_inputs"
-DEMO_DATA = yaml.safe_load((SCENARIO_DIR / "demo.yaml").read_text())
-CHANGES = yaml.safe_load((CORPUS / "scenario_changes.yaml").read_text())
-OVERRIDES = yaml.safe_load((CORPUS / "bad_overrides.yaml").read_text())
-RAW_FILES = {  # files that are not plain scenario data at all
-    "malformed.yaml": ("nodes: [unclosed\n", ["line 2", "malformed YAML"]),
-    "a_list.yaml": ("- just\n- a list\n", ["(top level)", "'list'", "must be a mapping"]),
-    "python_tag.yaml": ("name: !!python/object/apply:os.system ['echo hi']\n", ["malformed YAML"]),
-    "empty.yaml": ("", ["'NoneType'", "must be a mapping"]),
-    "tab_indented.yaml": ("name: x\n\tnodes: []\n", ["malformed YAML"]),
-}
+DEMO_TEXT = (SCENARIO_DIR / "demo.yaml").read_text()
+DEMO_DATA = yaml.safe_load(DEMO_TEXT)
+
+
+def corpus(name: str) -> list[dict]:
+    return yaml.safe_load((CORPUS / name).read_text())
+
+
+CHANGES, RAW_FILES = corpus("scenario_changes.yaml"), corpus("raw_files.yaml")
+OVERRIDES, COMMAND_LINES = corpus("bad_overrides.yaml"), corpus("command_line.yaml")
 
 
 def walk(data, path: str):
@@ -31,15 +40,53 @@ def walk(data, path: str):
     return data, int(last) if isinstance(data, list) else last
 
 
+def cloned(item, i: int):
+    """The i-th copy of a node (own id, own dwell mean) or of any other item."""
+    copied = copy.deepcopy(item)
+    if isinstance(copied, dict) and "id" in copied:
+        copied["id"] = f"{copied['id']}_{i}"
+        copied.get("dwell", {})["mean"] = copied.get("dwell", {}).get("mean", 1) + i / 100
+    return copied
+
+
 def changed_demo(change: dict) -> dict:
     data = copy.deepcopy(DEMO_DATA)
     for path, value in change.get("set", {}).items():
         holder, key = walk(data, path)
         holder[key] = value
+    for path, (text, times) in change.get("repeat", {}).items():
+        holder, key = walk(data, path)
+        holder[key] = text * times
     for path in change.get("delete", []):
         holder, key = walk(data, path)
         del holder[key]
+    for path, items in change.get("append", {}).items():
+        holder, key = walk(data, path)
+        holder[key] = [*holder[key], *items]
+    for path, name in change.get("rename", {}).items():
+        holder, key = walk(data, path)
+        holder[name] = holder.pop(key)
+    for path, times in change.get("clone", {}).items():
+        holder, key = walk(data, path)
+        if isinstance(holder, dict):
+            holder.update({f"{key}{i}": copy.deepcopy(holder[key]) for i in range(times)})
+        else:
+            holder.extend(cloned(holder[key], i) for i in range(times))
     return data
+
+
+def raw_bytes(case: dict) -> bytes:
+    if "hex" in case:
+        return bytes.fromhex(case["hex"])
+    text = "".join(part * times for part, times in case.get("parts", [])) + case.get("text", "")
+    if case.get("demo"):
+        base = DEMO_TEXT
+        if "replace" in case:
+            old, new = case["replace"]
+            assert old in base, old
+            base = base.replace(old, new, 1)
+        text = base + text
+    return text.encode(case.get("encoding", "utf-8"))
 
 
 def assert_names_everything(error: ConfigError, source: str, fragments: list[str]) -> None:
@@ -50,7 +97,7 @@ def assert_names_everything(error: ConfigError, source: str, fragments: list[str
 
 
 def test_the_corpus_is_large_enough():
-    assert len(CHANGES) + len(RAW_FILES) + len(OVERRIDES) >= 40
+    assert len(CHANGES) + len(RAW_FILES) + len(OVERRIDES) + len(COMMAND_LINES) >= 150
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c["name"] for c in CHANGES])
@@ -58,18 +105,20 @@ def test_bad_scenario_file(tmp_path, change):
     path = tmp_path / f"{change['name']}.yaml"
     path.write_text(yaml.safe_dump(changed_demo(change), sort_keys=False))
     with pytest.raises(ConfigError) as caught:
-        load_scenario(path)
+        if change.get("when") == "run":
+            simulate(config(*DEMO, "days=365", f"scenario.file={path}"))
+        else:
+            load_scenario(path)
     assert_names_everything(caught.value, str(path), change["expect"])
 
 
-@pytest.mark.parametrize("name", sorted(RAW_FILES))
-def test_file_that_is_not_scenario_data(tmp_path, name):
-    text, expected = RAW_FILES[name]
-    path = tmp_path / name
-    path.write_text(text)
+@pytest.mark.parametrize("case", RAW_FILES, ids=[c["name"] for c in RAW_FILES])
+def test_file_that_is_not_clean_scenario_data(tmp_path, case):
+    path = tmp_path / f"{case['name']}.yaml"
+    path.write_bytes(raw_bytes(case))
     with pytest.raises(ConfigError) as caught:
         load_scenario(path)
-    assert_names_everything(caught.value, str(path), expected)
+    assert_names_everything(caught.value, str(path), case["expect"])
 
 
 @pytest.mark.parametrize("case", OVERRIDES, ids=[" ".join(c["overrides"]) for c in OVERRIDES])
@@ -77,3 +126,21 @@ def test_bad_override(case):
     with pytest.raises(ConfigError) as caught:
         simulate(config(*DEMO, "days=5", *case["overrides"]))
     assert_names_everything(caught.value, "config", case["expect"])
+
+
+@pytest.mark.parametrize("case", COMMAND_LINES, ids=[" ".join(c["args"]) for c in COMMAND_LINES])
+def test_bad_command_line_exits_2_with_the_project_message(tmp_path, case):
+    plain_file = tmp_path / "a_file"
+    plain_file.write_text("not a folder")
+    args = [arg.format(tmp=tmp_path, file=plain_file) for arg in case["args"]]
+    if not any(arg.startswith(("hydra.run.dir=", "hydra.sweep.dir=")) for arg in args):
+        args.append(f"hydra.run.dir={tmp_path / 'run'}")
+    flags = [arg for arg in args if arg.startswith("-")]
+    overrides = [arg for arg in args if not arg.startswith("-")]
+    done = subprocess.run([sys.executable, "run.py", *flags, "scenario=demo", "progress=false", *overrides],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    for fragment in case["expect"]:
+        assert fragment in done.stderr, f"{fragment!r} not in:\n{done.stderr}"
+    assert not list(tmp_path.rglob("summary.json"))

@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 import analysis  # noqa: E402
 from analysis.palette import policy_colour  # noqa: E402
 from conftest import config  # noqa: E402
-from sim import MultiRun, RouteModel, follow, load_scenario, run_config, simulate  # noqa: E402
+from analysis import MultiRun  # noqa: E402
+from sim import RouteModel, follow, load_scenario, run_config, simulate  # noqa: E402
 
 BASE = ["scenario=demo", "disease=covid19", "disease.r0=8", "days=40"]
 

@@ -1,6 +1,4 @@
 """Several runs of one configuration in a notebook: every policy on every seed, kept in memory.
-
-    from sim import MultiRun
     runs = MultiRun(["scenario=demo", "disease=covid19", "days=120"],
                     policies=["baseline", "vaccinate_at_entry"], seeds=range(5)).run()
     runs.compare()          # median and 95% interval over seeds, paired with baseline (analysis.compare)
@@ -19,6 +17,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from analysis.comparison import compare
+from analysis.figures import epidemic_curves
+from analysis.runs import named_parameters, with_parameters
+from analysis.sweep import save_as_sweep_run
+from analysis.tables import trim_categories
 from sim.api import simulate
 from sim.config import compose
 from sim.results import Result
@@ -50,7 +53,6 @@ class MultiRun:
     def parameters(self) -> pd.DataFrame:
         """One row per run: its overrides (key -> value), scenario, disease, policy, seed, and `run`
         (its name): the parameter columns a sweep saved with `save` is read back with."""
-        from analysis.runs import named_parameters
 
         rows = [{**named_parameters(self.overrides_of(policy, seed), result.config), "run": self.name(policy, seed)}
                 for (policy, seed), result in self.results.items()]
@@ -67,8 +69,6 @@ class MultiRun:
 
     def timeseries(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
         """Every run's time series with the parameter columns and `run`, as analysis.load gives."""
-        from analysis.runs import with_parameters  # the same columns as a sweep read from disk
-        from analysis.tables import trim_categories
 
         self.require_runs()
         wanted = None if metrics is None else list(metrics)
@@ -83,20 +83,17 @@ class MultiRun:
 
     def compare(self, baseline: str = "baseline", outcome: str = "infections") -> pd.DataFrame:
         """Per policy, median and 95% interval over seeds, paired with `baseline` (analysis.compare)."""
-        from analysis import compare
 
         return compare(self.summaries(), baseline, outcome)
 
     def plot(self, baseline: str = "baseline", fig=None):
         """Daily new infections, one panel per policy against `baseline` (analysis.epidemic_curves)."""
-        from analysis import epidemic_curves
 
         return epidemic_curves(self.timeseries(["new_infections"]), fig=fig, baseline=baseline)
 
     def save(self, folder) -> Path:
         """Each run in its own folder under `folder`, named and saved as `python run.py -m` does,
         so analysis.load and `python -m analysis report` read it."""
-        from analysis.sweep import save_as_sweep_run
 
         folder = Path(folder)
         for (policy, seed), result in self.results.items():
