@@ -38,7 +38,7 @@ class Quantity(Strict):
     metric: Optional[str] = None
     population: Literal["migrants", "hosts"] = "migrants"
     nodes: list[str] = []  # empty: every node
-    statistic: Literal["total", "mean_daily", "per_arrival", "per_host"] = "total"
+    statistic: Literal["total", "mean_daily", "per_arrival", "per_host", "per_infection"] = "total"
     summary: Optional[str] = None  # a dotted key of summary.json, instead of a metric
 
     @model_validator(mode="after")
@@ -84,9 +84,19 @@ class Target(Strict):
         return ANY in self.diseases or disease in self.diseases
 
 
+class NotCompared(Strict):
+    """A published figure the model has no quantity for, and why (shown, not evaluated)."""
+
+    name: Identifier
+    observed: Optional[number(ge=0)] = None
+    source: str
+    why: str
+
+
 class Targets(Strict):
     scenario: Identifier
     targets: list[Target]
+    not_compared: list[NotCompared] = []
 
 
 def load_targets(path: Path) -> Targets:
@@ -127,6 +137,10 @@ def model_value(quantity: Quantity, result, graph) -> float:
         nodes = quantity.nodes or list(graph.nodes)
         hosts = sum(graph.nodes[node]["host_population"] for node in nodes)
         return total / hosts if hosts else float("nan")
+    if quantity.statistic == "per_infection":  # e.g. deaths per infection, of the same people and nodes
+        infections = float(model_value(quantity.model_copy(update={"metric": "new_infections", "statistic": "total"}),
+                                       result, graph))
+        return total / infections if infections else float("nan")
     return total
 
 
@@ -149,13 +163,17 @@ def evaluate(targets: Targets, seeds: int, days: int) -> pd.DataFrame:
                 continue
             values = np.array([model_value(target.model, result, graph) for result in results])
             low, high = target.bounds
-            median = float(np.median(values))
+            defined = values[np.isfinite(values)]  # a rate of what did not happen on some seed is undefined there
+            median = float(np.median(defined)) if defined.size else float("nan")
             rows.append({
                 "scenario": targets.scenario, "target": target.name, "description": target.description,
                 "disease": ANY if ANY in target.diseases else disease,
                 "observed": target.observed, "low": low, "high": high,
-                "median": median, "lower_95": float(np.percentile(values, 2.5)), "upper_95": float(np.percentile(values, 97.5)),
-                "inside": bool(low <= median <= high), "sample": "in-sample" if target.calibration else "out-of-sample",
+                "median": median,
+                "lower_95": float(np.percentile(defined, 2.5)) if defined.size else float("nan"),
+                "upper_95": float(np.percentile(defined, 97.5)) if defined.size else float("nan"),
+                "inside": bool(low <= median <= high) if defined.size else None,
+                "sample": "in-sample" if target.calibration else "out-of-sample",
                 "source": target.source, "why": target.tolerance.why if target.tolerance else "",
             })
     return pd.DataFrame(rows)
@@ -236,11 +254,16 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -
         table["published"] = [number_text(o) if o is not None and not (isinstance(o, float) and np.isnan(o))
                               else f"{number_text(lo)} to {number_text(hi)}"
                               for o, lo, hi in zip(table["observed"], table["low"], table["high"])]
-        table["verdict"] = np.where(table["inside"], "inside", "OUTSIDE")
+        table["verdict"] = ["not defined (none happened)" if inside is None else "inside" if inside else "OUTSIDE"
+                            for inside in table["inside"]]
         lines += [f"## {targets.scenario}", ""]
         lines += markdown(table, {"target": "target", "description": "what", "disease": "disease",
                                   "published": "observed or range", "model": "model median (95% interval)",
                                   "verdict": "verdict", "sample": "sample", "source": "source"})
+        if targets.not_compared:
+            lines += ["", "Published figures the model has no quantity for:", ""]
+            lines += [f"- `{item.name}`" + (f" ({number_text(item.observed)})" if item.observed is not None else "")
+                      + f": {item.why} ({item.source})" for item in targets.not_compared]
         lines += ["", "### Outcomes by disease (medians over seeds)", ""]
         lines += markdown(outcomes(targets.scenario, seeds, days),
                           {"disease": "disease", "arrivals": "arrivals", "attack_rate_migrants": "migrant attack rate",

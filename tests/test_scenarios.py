@@ -26,10 +26,12 @@ def test_scenario_runs_a_year(scenario, disease):
 
 def test_western_balkans_flow_matches_the_2023_registrations():
     """163,521 registrations in the region in 2023 (IOM Migration Health Annual Report 2023,
-    004_5cb7d248ec639515.txt); the issue's tolerance is 5%. Poisson noise on ~125,000 groups is
-    about 0.3%, so the check is of the scenario's flow, not of luck."""
+    004_5cb7d248ec639515.txt), made by fewer people, since one person registers in several
+    countries (sim.flows); the issue's tolerance is 5%. Poisson noise on ~75,000 groups is about
+    0.4%, so the check is of the scenario's flow, not of luck."""
     summary = simulate(config("scenario=western_balkans", "days=365")).summary
-    assert abs(summary["arrivals"] - 163_521) < 0.05 * 163_521
+    assert abs(summary["registrations"] - 163_521) < 0.05 * 163_521
+    assert summary["arrivals"] < 0.7 * 163_521
 
 
 def test_western_balkans_origins_are_the_reported_six():
