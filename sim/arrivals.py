@@ -87,6 +87,7 @@ class Arrivals:
         self.vaccinated_level = vaccinated_level  # protection level of people vaccinated at origin
         self.start_date: date = graph.graph["start_date"]
         self.traits = OriginTraits.of(graph, disease)
+        self.infection_among_non_immune = self.among_non_immune()
         self.flow = graph.graph["arrivals"]
         self.on_arrival = None  # called with (people, rows, vaccinated) for what programmes set on arrival
         self.initial = graph.graph["initial"]
@@ -196,13 +197,23 @@ class Arrivals:
             immune = np.where(measured, seropositive, immune)
         people.protection[rows[vaccinated & ~measured]] = self.vaccinated_level
         people.state[rows[immune]] = self.disease.recovered
-        states = categories(day_key(self.seed, Stream.IMPORTED, 0), uids, self.traits.infected_cumulative,
-                            np.asarray(origins, dtype=np.int64))
+        states = categories(day_key(self.seed, Stream.IMPORTED, 0), uids, self.infection_among_non_immune,
+                            np.asarray(origins, dtype=np.int64) * len(AGE_GROUPS) + ages)
         infected = ~immune & (states < len(self.disease.names))
         self._infect(people, rows[infected], states[infected], day)
         if self.on_arrival is not None:
             self.on_arrival(people, rows, vaccinated)
         return infected
+
+    def among_non_immune(self) -> np.ndarray:
+        """[origin x age, state]: cumulative shares of infection among arrivals who are not immune,
+        so that an origin's `infected` share is a share of all its arrivals (nobody immune arrives
+        infected): each share over the non-immune share of the origin and age, at most 1."""
+        traits = self.traits
+        immune = np.where(traits.measured[:, None], traits.immune_by_age, traits.immune[:, None])  # [origin, age]
+        non_immune = np.clip(1.0 - immune, 1e-12, None)
+        scaled = traits.infected_cumulative[:, None, :] / non_immune[:, :, None]
+        return np.minimum(scaled, 1.0).reshape(-1, traits.infected_cumulative.shape[1])
 
     def _infect(self, people: Population, rows, states, day: int) -> None:
         """Put people in infected states with a fresh duration drawn for each."""
