@@ -100,3 +100,13 @@ def main(cfg: DictConfig) -> None:
     if not in_sweep:
         print(format_summary(result.summary, folder))
 
+
+
+def entry() -> None:
+    """`migration-sim view [--port N]` serves the browser page (sim/viz, the viz extra); any
+    other arguments are a run or a sweep, as above."""
+    if sys.argv[1:2] == ["view"]:
+        from sim.viz.serve import main as view
+
+        sys.exit(view(sys.argv[2:]))
+    main()
