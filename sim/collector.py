@@ -19,6 +19,7 @@ command line validates them (sim.compose, sim.run_config; the scenario's own che
 bad values raise `ConfigError` before the first day.
 """
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,7 +47,29 @@ def yesterday(model: RouteModel, population: str, name: str) -> np.ndarray:
     return series[model.day - 1] if model.day > 0 else np.zeros(series.shape[1], dtype=series.dtype)
 
 
-def route_collector(infectious: tuple[str, ...]) -> mesa.DataCollector:
+class SharedDataCollector(mesa.DataCollector):
+    """A DataCollector that can be read while the model steps in another thread (SolaraViz
+    plays a model in a thread of its own and draws it from others): collecting and reading take
+    the model's lock, so a reader never sees a day half collected."""
+
+    def __init__(self, lock: threading.RLock, **reporters):
+        super().__init__(**reporters)
+        self.lock = lock
+
+    def collect(self, model) -> None:
+        with self.lock:
+            super().collect(model)
+
+    def get_model_vars_dataframe(self):
+        with self.lock:
+            return super().get_model_vars_dataframe()
+
+    def get_agenttype_vars_dataframe(self, agent_type):
+        with self.lock:
+            return super().get_agenttype_vars_dataframe(agent_type)
+
+
+def route_collector(infectious: tuple[str, ...], lock: threading.RLock) -> SharedDataCollector:
     """A DataCollector of the day's totals (model reporters) and of each site (Site reporters);
     `infectious`: the disease states counted as infectious."""
 
@@ -57,7 +80,8 @@ def route_collector(infectious: tuple[str, ...]) -> mesa.DataCollector:
         return lambda site: int(sum(yesterday(site.model, population, name)[site.index] for name in names))
 
     deaths = total("migrants", "new_deaths"), total("hosts", "new_deaths")
-    return mesa.DataCollector(
+    return SharedDataCollector(
+        lock,
         model_reporters={
             "day": lambda model: model.day - 1,
             "migrants_present": total("migrants", "present"),
@@ -80,17 +104,23 @@ def route_collector(infectious: tuple[str, ...]) -> mesa.DataCollector:
 
 
 class CollectingRouteModel(RouteModel):
-    """RouteModel with Mesa's `datacollector`, collected after each day."""
+    """RouteModel with Mesa's `datacollector`, collected after each day. A step after the last
+    day does nothing (Mesa's controls may ask for one: they step a batch of days at a time).
+    `lock` is held for a whole day: hold it to read the model while another thread steps it."""
 
     def __init__(self, graph: nx.DiGraph, config: RunConfig):
         super().__init__(graph, config)
         self.run_days = config.days
         self.infectious_states = infectious_states(config)
-        self.datacollector = route_collector(self.infectious_states)
+        self.lock = threading.RLock()
+        self.datacollector = route_collector(self.infectious_states, self.lock)
 
     def step(self) -> None:
-        super().step()
-        self.datacollector.collect(self)
+        with self.lock:
+            if not self.running:
+                return
+            super().step()
+            self.datacollector.collect(self)
 
 
 class RouteRun(CollectingRouteModel):

@@ -6,13 +6,7 @@ curve, click a site, type a bad value and read the command line's message; all w
 leaving the machine. Screenshots are saved in the test's output folder (printed with -s).
 """
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,45 +14,23 @@ import pytest
 pytest.importorskip("solara", reason="the viz extra is not installed")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
+from sim.viz.headless import CHROMIUM, CHROMIUM_FLAGS, RUN_DAY, Visit, free_port, start_server  # noqa: E402
+
 pytestmark = pytest.mark.slow
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package (apt-get install -y chromium)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                  "--disable-background-networking", "--disable-extensions", "--no-first-run"]
-STARTUP_SECONDS = 180  # a cold start compiles the numba kernels
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The page's server on a free port of this machine, as `migration-sim view` starts it."""
     home = tmp_path_factory.mktemp("view")
-    port = free_port()
-    log = (home / "server.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "sim.viz", "--port", str(port), "--outputs", str(home / "outputs")],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "XDG_CACHE_HOME": str(home / "cache")})
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
+    with (home / "server.log").open("w") as log:
         try:
-            urllib.request.urlopen(url, timeout=5).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the page's server did not start:\n{(home / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+            process, url = start_server(free_port(), home / "outputs", home / "cache", log)
+        except RuntimeError as error:
+            pytest.fail(f"{error}:\n{(home / 'server.log').read_text()[-3000:]}")
+        yield url
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -71,69 +43,6 @@ def browser():
         browser.close()
 
 
-class Visit:
-    """One browser session on the page, recording every request it makes."""
-
-    def __init__(self, browser, url: str):
-        self.page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        self.requests, self.failures = [], []
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("requestfailed", lambda request: self.failures.append(f"failed {request.url}"))
-        self.page.on("response", lambda response: response.status >= 400 and self.failures.append(
-            f"{response.status} {response.url}"))
-        self.page.goto(url)
-        self.page.locator(".run-day").wait_for(timeout=120_000)
-
-    def day(self) -> int:
-        return int(re.search(r"day (\d+) of", self.page.locator(".run-day").inner_text()).group(1))
-
-    def settled_day(self) -> int:
-        """The day once the model has stopped moving (after a pause, the last steps still draw)."""
-        self.page.locator("button:not([disabled])", has_text="Step").wait_for()
-        last = -1
-        while (day := self.day()) != last:
-            last = day
-            time.sleep(1.0)
-        return day
-
-    def choose(self, label: str, option: str) -> None:
-        self.page.locator(".v-select", has_text=label).first.click()
-        self.page.get_by_role("option", name=option, exact=True).click()
-
-    def type(self, label: str, text: str) -> None:
-        field = self.page.get_by_label(label, exact=True)
-        field.fill(text)
-        field.press("Enter")
-
-    def reset_to(self, heading: str) -> None:
-        self.page.get_by_role("button", name="Reset").click()
-        self.page.wait_for_function(f"() => document.querySelector('.run-day').innerText.startsWith({heading!r})",
-                                    timeout=60_000)
-
-    def sites(self) -> dict[str, dict[str, str]]:
-        """The map's site marks, by site name, as the chart labels them (aria-label)."""
-        labels = self.page.locator("path[aria-roledescription='circle']").evaluate_all(
-            "marks => marks.map(mark => mark.getAttribute('aria-label'))")
-        sites = [dict(part.split(": ", 1) for part in label.split("; ")) for label in labels]
-        return {site["site"]: site for site in sites}
-
-    def axis(self, chart_title: str, axis: str = "Y") -> str:
-        """The accessible summary of a chart's axis ('... with values from 0 to 5')."""
-        chart = self.page.locator(".vega-embed", has=self.page.locator("text", has_text=chart_title))
-        return chart.locator(f"[aria-label^='{axis}-axis']").first.get_attribute("aria-label")
-
-    def shot(self, folder: Path, name: str) -> Path:
-        path = folder / name
-        self.page.screenshot(path=str(path), full_page=True)
-        print(f"screenshot: {path}")
-        return path
-
-    def offline(self) -> None:
-        outside = [url for url in self.requests if not url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "blob:", "data:"))]
-        assert outside == [], f"requests off the machine: {outside}"
-        assert self.failures == [], f"requests that failed: {self.failures}"
-
-
 def test_play_the_demo_read_the_map_and_curve_and_see_a_bad_value_refused(server, browser, tmp_path):
     visit = Visit(browser, server)
     page = visit.page
@@ -142,9 +51,7 @@ def test_play_the_demo_read_the_map_and_curve_and_see_a_bad_value_refused(server
     page.get_by_text("Changed: press Reset to run these choices.").wait_for()
     visit.reset_to("demo / covid19 / baseline / seed 0: day 0 of 365")
 
-    page.get_by_role("button", name="▶").click()
-    page.wait_for_function("() => +document.querySelector('.run-day').innerText.match(/day (\\d+) of/)[1] >= 30",
-                           timeout=120_000)
+    visit.play_until(30)
     page.get_by_role("button", name="❚❚").click()
     stopped = visit.settled_day()
     assert 30 <= stopped < 365
@@ -174,7 +81,7 @@ def test_play_the_demo_read_the_map_and_curve_and_see_a_bad_value_refused(server
     assert "disease.r0: -5 is not allowed" in under_field.inner_text()
     problem.scroll_into_view_if_needed()
     visit.shot(tmp_path, "page_bad_value.png")
-    visit.offline()
+    assert visit.off_the_machine() == [] and visit.failures == []
 
 
 def test_each_browser_session_has_its_own_model(server, browser):
@@ -183,10 +90,10 @@ def test_each_browser_session_has_its_own_model(server, browser):
     first.reset_to("demo /")
     for _ in range(3):
         first.page.get_by_role("button", name="Step").click()
-    first.page.wait_for_function("() => document.querySelector('.run-day').innerText.includes('day 15 of')")
+    first.page.wait_for_function(f"() => {RUN_DAY}.includes('day 21 of')")
     second = Visit(browser, server)
     assert second.day() == 0 and second.page.locator(".run-day").inner_text().startswith("western_balkans")
-    assert first.day() == 15  # Step moves the render interval's 5 days
+    assert first.day() == 21  # Step moves the render interval's days: a week
 
 
 def test_compare_runs_in_the_background_and_shows_the_report(server, browser, tmp_path):
@@ -209,4 +116,4 @@ def test_compare_runs_in_the_background_and_shows_the_report(server, browser, tm
         page.get_by_role("button", name=re.compile("Download the report")).click()
     assert download.value.suggested_filename == "report.html"
     visit.shot(tmp_path, "page_compare.png")
-    visit.offline()
+    assert visit.off_the_machine() == [] and visit.failures == []

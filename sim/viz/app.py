@@ -16,6 +16,7 @@ session builds its own model (Page).
 
 import html
 import os
+import threading
 from pathlib import Path
 
 import altair as alt
@@ -32,9 +33,14 @@ from sim.viz.comparison import Comparison, comparison_folder, plan, run_comparis
 from sim.viz.outputs import run_outputs
 from sim.viz.route_map import COLOUR_BY, EMBED, map_spec, site_days
 
+# solara.FigureAltair (Mesa's plot components draw with it) switches Altair's renderer to
+# "mimetype" and back around each chart, for the whole process: two sessions drawing at once
+# could switch it back under each other (KeyError: 0). With "mimetype" already on, it stays on.
+alt.renderers.enable("mimetype")
+
 OUTPUTS = Path(os.environ.get("MIGRATION_SIM_VIEW_OUTPUTS", "outputs/view"))  # where comparisons are saved
 PLAY_INTERVAL_MS = 1    # Mesa's default (100 ms) would cap the page at ten days a second
-RENDER_INTERVAL = 5     # days stepped between redraws (benchmarks/page_speed.py: the speed this gives)
+RENDER_INTERVAL = 7     # days stepped between redraws and by Step: a week (benchmarks/page_speed.py: the speed)
 NONE = "none"
 
 choices = solara.reactive(Choices())             # the controls, as typed
@@ -47,11 +53,36 @@ seeds_text = solara.reactive("10")               # paired seeds of a comparison
 
 class PageModel(CollectingRouteModel):
     """The model of the page's choices. Mesa's Reset builds the next one with the same argument:
-    `setup`, a Setup or the page's reactive variable holding the last good one."""
+    `setup`, a Setup or the page's reactive variable holding the last good one.
+
+    Mesa's play loop steps in a thread of its own and asks for a redraw after each batch of
+    days. While a click is being handled, the page is drawn in the click's thread, and a redraw
+    asked for during every pass of it would keep that drawing from ever finishing (Solara stops
+    it: "Too many renders triggered"). So a step first waits, up to a second, until the page has
+    drawn the last redraw asked for (FrameDrawn tells it)."""
 
     def __init__(self, setup):
         self.setup = getattr(setup, "value", setup)
         super().__init__(self.setup.graph, self.setup.config)
+        self.frame_drawn = threading.Condition()
+        self.frames_drawn = update_counter.value
+
+    def drawn(self, frame: int) -> None:
+        with self.frame_drawn:
+            self.frames_drawn = max(self.frames_drawn, frame)
+            self.frame_drawn.notify_all()
+
+    def step(self) -> None:
+        with self.frame_drawn:
+            self.frame_drawn.wait_for(lambda: self.frames_drawn >= update_counter.value, timeout=1.0)
+        super().step()
+
+
+@solara.component
+def FrameDrawn(model: solara.Reactive):
+    """Tells the model each redraw the page has finished (an effect runs once a pass is done)."""
+    frame = update_counter.value
+    solara.use_effect(lambda: model.value.drawn(frame), [frame, model.value])
 
 
 # ---------------------------------------------------------------- the choices (sidebar)
@@ -136,10 +167,11 @@ def RouteMap(model):
         if isinstance(datum, dict) and "node_id" in datum:
             selected_site.set(datum["node_id"])
 
+    with model.lock:  # the model may be stepping in Mesa's play thread
+        spec = map_spec(model, colour_by.value, selected_site.value)
     with solara.Column(style="padding: 4px"):
         solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_BY), dense=True)
-        solara.widgets.VegaLite.element(spec=map_spec(model, colour_by.value, selected_site.value),
-                                        on_click=clicked, listen_to_click=True)
+        solara.widgets.VegaLite.element(spec=spec, on_click=clicked, listen_to_click=True)
 
 
 COUNTERS = (
@@ -156,13 +188,15 @@ COUNTERS = (
 def SiteCounters(model):
     """The day's counters at the clicked site."""
     update_counter.get()
-    site = next((s for s in site_days(model) if s.node_id == selected_site.value), None)
+    with model.lock:
+        site = next((s for s in site_days(model) if s.node_id == selected_site.value), None)
+        day = model.day
     with solara.Column(style="padding: 8px"):
         if site is None:
             solara.Text("Click a site on the map to see its counters for the day.")
             return
         solara.HTML(tag="h3", unsafe_innerHTML=html.escape(f"{site.name}"), style="margin: 0")
-        solara.Text(f"{site.kind.replace('_', ' ')}, {site.country}; day {model.day} of {model.run_days}")
+        solara.Text(f"{site.kind.replace('_', ' ')}, {site.country}; day {day} of {model.run_days}")
         rows = "".join(f"<tr><td>{html.escape(label)}</td><td class='count'>{getattr(site, key):,}</td></tr>"
                        for key, label in COUNTERS)
         solara.HTML(tag="table", unsafe_innerHTML=rows, classes=["site-counters"])
@@ -190,16 +224,17 @@ EPIDEMIC_CURVES = curves("Epidemic curves: new infections a day", "new infection
 def RunOutputs(model):
     """What the run has given so far, and its outputs to download."""
     update_counter.get()
-    totals = model.datacollector.get_model_vars_dataframe()
+    with model.lock:
+        totals, day = model.datacollector.get_model_vars_dataframe(), model.day
     chosen = model.setup.choices
     with solara.Column(style="padding: 8px"):
         solara.Text(f"{model.graph.graph['name']} / {model.setup.config.disease.name} / {chosen.policy} / "
-                    f"seed {model.setup.config.seed}: day {model.day} of {model.run_days}", classes=["run-day"])
+                    f"seed {model.setup.config.seed}: day {day} of {model.run_days}", classes=["run-day"])
         if len(totals):
             solara.Text(f"infections so far: {int(totals['migrants_new_infections'].sum()):,} among migrants, "
                         f"{int(totals['hosts_new_infections'].sum()):,} in host communities; "
                         f"deaths {int(totals['deaths'].sum()):,}")
-        solara.FileDownload(lambda: run_outputs(model.setup, model.day), filename=f"run_day{model.day}.zip",
+        solara.FileDownload(lambda: run_outputs(model.setup, day), filename=f"run_day{day}.zip",
                             label="Download the outputs so far (time series, summary, config)")
 
 
@@ -302,3 +337,4 @@ def ChoicesSidebar(model: solara.Reactive):
     with solara.Column():
         with solara.Sidebar():
             ChoicesPanel(model)
+            FrameDrawn(model)

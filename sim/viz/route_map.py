@@ -8,6 +8,7 @@ dashed, mobile teams as triangles above the site they are at. Mesa's own network
 serve a DiGraph with a geography (ECOSYSTEM.md), so this is a custom component.
 """
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -166,7 +167,10 @@ def layout(graph, colour_by: str, width: int | str = "container", height: int = 
     sites, edges, teams = alt.Data(name="sites"), alt.Data(name="edges"), alt.Data(name="teams")
     ends = {"longitude": "lon:Q", "latitude": "lat:Q", "longitude2": "lon2:Q", "latitude2": "lat2:Q",
             "tooltip": [alt.Tooltip("route:N", title="edge"), alt.Tooltip("status:N")]}
-    land = alt.Chart(alt.Data(values=country_shapes(box)["features"])).mark_geoshape(
+    # The countries as one JSON string for the browser to parse: as nested lists, each redraw
+    # would have Solara walk every coordinate (most of a frame's time on Western Balkans).
+    countries_json = alt.InlineData(values=json.dumps(country_shapes(box)["features"]), format={"type": "json"})
+    land = alt.Chart(countries_json).mark_geoshape(
         fill=BORDER_FILL, stroke=BORDER_LINE, strokeWidth=0.8, clip=True).encode(
         tooltip=alt.Tooltip("properties.country:N", title="country"))
     route = alt.Chart(edges).mark_rule(color="#8c8c8c", strokeWidth=1.2, clip=True).encode(**ends).transform_filter(

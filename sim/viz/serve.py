@@ -53,9 +53,10 @@ def server_command(host: str, port: int) -> list[str]:
 
 def server_environment(home: Path) -> dict[str, str]:
     """The environment of the server: telemetry off, Solara's own folder and the assets folder
-    under `home`."""
+    under `home`, and a session ended a minute after its browser tab closed (Solara keeps it a
+    day by default, and a model left playing would go on using a core)."""
     return {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_HOME": str(home / "solara"),
-            "SOLARA_ASSETS_PROXY_CACHE_DIR": str(offline_assets(home / "assets"))}
+            "SOLARA_ASSETS_PROXY_CACHE_DIR": str(offline_assets(home / "assets")), "SOLARA_KERNEL_CULL_TIMEOUT": "1m"}
 
 
 def default_home() -> Path:
