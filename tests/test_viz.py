@@ -83,8 +83,8 @@ def test_the_map_shows_each_site_on_the_day_just_simulated():
     for _ in range(20):
         model.step()
     spec = map_spec(model, "prevalence", selected="transit_camp")
-    sites = pd.DataFrame(spec["datasets"]["sites"]).set_index("node_id")
     recorder = model.recorder
+    sites = pd.DataFrame(spec["datasets"]["sites"]).set_index("node_id").loc[list(recorder.node_ids)]
     np.testing.assert_array_equal(sites["present"], recorder.metric("migrants", "present")[19])
     infectious = sum(recorder.metric("migrants", s)[19] for s in ("presymptomatic", "asymptomatic", "symptomatic"))
     np.testing.assert_array_equal(sites["infectious"], infectious)
@@ -94,6 +94,7 @@ def test_the_map_shows_each_site_on_the_day_just_simulated():
     points = next(layer for layer in spec["layer"] if layer.get("name") == "sites")
     assert points["encoding"]["color"]["scale"]["domain"] == [0, max(sites["prevalence"].max(), 0.01)]
     assert spec["title"]["text"] == "demo: day 20 of 365"
+    assert list(pd.DataFrame(spec["datasets"]["sites"])["present"]) == sorted(sites["present"], reverse=True)
     json.dumps(spec)  # what the browser is sent
 
 

@@ -31,7 +31,7 @@ from sim.viz.choices import (BASELINE, CHECKED_ERRORS, INTERVENTIONS, Choices, c
                              problem_text)
 from sim.viz.comparison import Comparison, comparison_folder, plan, run_comparison
 from sim.viz.outputs import run_outputs
-from sim.viz.route_map import COLOUR_BY, EMBED, map_spec, site_days
+from sim.viz.route_map import COLOUR_BY, EMBED, KEY, map_spec, site_days
 
 # solara.FigureAltair (Mesa's plot components draw with it) switches Altair's renderer to
 # "mimetype" and back around each chart, for the whole process: two sessions drawing at once
@@ -169,8 +169,10 @@ def RouteMap(model):
 
     with model.lock:  # the model may be stepping in Mesa's play thread
         spec = map_spec(model, colour_by.value, selected_site.value)
-    with solara.Column(style="padding: 4px"):
-        solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_BY), dense=True)
+    with solara.Column(style="padding: 4px; gap: 2px"):
+        with solara.Row(style="align-items: center"):
+            solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_BY), dense=True)
+            solara.Text(KEY, style="font-size: 0.75em; color: #555; line-height: 1.2")
         solara.widgets.VegaLite.element(spec=spec, on_click=clicked, listen_to_click=True)
 
 

@@ -126,3 +126,44 @@ class Visit:
     def off_the_machine(self) -> list[str]:
         """Every request of this session that went anywhere but this machine."""
         return [url for url in self.requests if not url.startswith(LOCAL)]
+
+
+def readme_screenshot(out: Path) -> None:
+    """The README's picture: Western Balkans with the 2016 corridor closure and mobile teams,
+    a little past the closure (day 60), a reception centre clicked."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as home, open(Path(home) / "server.log", "w") as log, \
+            sync_playwright() as playwright:
+        process, url = start_server(free_port(), Path(home) / "outputs", Path(home) / "cache", log)
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            visit = Visit(browser, url)
+            visit.choose("policy on the map", "mobile_teams")
+            visit.page.locator(".v-select", has_text="scenario events").first.click()
+            visit.page.get_by_role("option", name="corridor_closure").click()
+            visit.page.keyboard.press("Escape")
+            time.sleep(2)  # the choices are checked on the server
+            visit.reset_to("western_balkans / measles / mobile_teams")
+            visit.play_until(60)
+            visit.page.get_by_role("button", name="❚❚").click()
+            visit.settled_day()
+            site = visit.page.locator("path[aria-roledescription='circle'][aria-label*='site: Reception Centre Presevo;']")
+            box = site.bounding_box()
+            site.click(position={"x": box["width"] * 0.15, "y": box["height"] / 2})  # its edge: a smaller site overlaps
+            visit.page.locator(".site-counters").wait_for()
+            closed = visit.page.locator("[aria-label*='status: closed']")
+            assert closed.count() == 5, "the corridor closure is not on the map"
+            visit.page.mouse.move(0, 0)
+            time.sleep(1.5)
+            visit.page.screenshot(path=str(out))
+            browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    readme_screenshot(Path(sys.argv[1]).resolve())

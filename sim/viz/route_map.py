@@ -21,6 +21,8 @@ from analysis.palette import BORDER_FILL, BORDER_LINE, SEQUENTIAL
 from sim.collector import yesterday
 from sim.policies.mobile_teams import MobileTeam
 
+KEY = ("Click a site for its counters. Size: migrants present (up to the largest site's capacity); "
+       "red dashed ✕: a closed edge; ▲: a mobile team.")
 COLOUR_BY = {"prevalence": "prevalence (infectious / present)", "new infections": "new infections (people per day)"}
 COLOUR_FIELDS = {"prevalence": ("prevalence", 0.01), "new infections": ("new_infections_all", 1.0)}  # field, floor of the scale
 MARGIN_DEGREES = 0.6
@@ -121,9 +123,7 @@ def map_spec(model, colour_by: str = "prevalence", selected: str | None = None) 
     field, least = COLOUR_FIELDS[colour_by]
     spec["layer"] = [with_colour_top(layer, max(float(sites[field].max()), least)) if layer.get("name") == "sites"
                      else layer for layer in spec["layer"]]
-    spec["title"] = {"text": f"{graph.graph['name']}: day {model.day} of {model.run_days}",
-                     "subtitle": ["click a site for its counters; red dashed: a closed edge; triangle: a mobile team",
-                                  "size: migrants present, up to the largest site's capacity"]}
+    spec["title"] = {"text": f"{graph.graph['name']}: day {model.day} of {model.run_days}"}
     return spec
 
 
@@ -143,7 +143,7 @@ def site_table(model, selected: str | None) -> pd.DataFrame:
                                     where=sites["present"] > 0)
     sites["new_infections_all"] = sites["new_infections"] + sites["host_new_infections"]
     sites["selected"] = sites["node_id"] == selected
-    return sites
+    return sites.sort_values("present", ascending=False, kind="stable")  # small sites drawn last, on top
 
 
 def edge_table(graph, routes) -> pd.DataFrame:
@@ -159,7 +159,7 @@ def edge_table(graph, routes) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=8)
-def layout(graph, colour_by: str, width: int | str = "container", height: int = 260) -> dict:
+def layout(graph, colour_by: str, width: int | str = "container", height: int = 300) -> dict:
     """Everything about the map but the day's data (datasets `sites`, `edges`, `teams`), as a
     Vega-Lite spec: Altair validates it once here, not on every frame."""
     box = bounds(graph)
@@ -199,7 +199,7 @@ def layout(graph, colour_by: str, width: int | str = "container", height: int = 
     team_marks = alt.Chart(teams).mark_point(shape="triangle-up", filled=True, color="#000000", size=160,
                                              yOffset=-16).encode(
         longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("team:N", title="mobile team"), alt.Tooltip("at:N")])
-    chart = alt.layer(land, route, closed, closed_mark, points, team_marks, label).project(
+    chart = alt.layer(land, route, points, closed, closed_mark, team_marks, label).project(  # closures on top
         type="mercator", fit=frame(box)).properties(width=width, height=height, usermeta=EMBED)
     spec = chart.to_dict()
     spec.setdefault("datasets", {})
