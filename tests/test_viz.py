@@ -4,6 +4,8 @@ run in a worker, and the offline assets the server is started with."""
 
 import io
 import json
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -149,6 +151,12 @@ def test_a_comparison_pairs_seeds_and_gives_the_reports_table_and_figures(tmp_pa
     assert list(comparison.table.columns) == ["baseline", "combined"]
     assert comparison.table.loc["infections averted vs baseline, same seed (people)", "baseline"].startswith("0 ")
     assert [path.name for path in comparison.report] == ["report.html", *(f"{f.name}.png" for f in FIGURES)]
+
+
+def test_migration_sim_view_is_the_pages_command():
+    shown = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['migration-sim', 'view', '--help']; "
+                            "from sim.cli import entry; entry()"], capture_output=True, text=True, check=True)
+    assert "usage: migration-sim view" in shown.stdout and "--port" in shown.stdout
 
 
 def test_the_server_is_given_offline_assets_and_no_telemetry(tmp_path):

@@ -255,7 +255,7 @@ def Compare(model):
     """Run the chosen bundles against baseline over paired seeds; show the decision table and
     the report's figures."""
     current = setup.value
-    arms = ", ".join(current.arms) if current is not None else ""
+    arms = ", ".join(current.arms)
 
     def start():
         comparison_task(Comparison(plan(current, int(seeds_text.value), comparison_folder(OUTPUTS, current))))
