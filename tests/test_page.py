@@ -111,7 +111,9 @@ def test_compare_runs_in_the_background_and_shows_the_report(server, browser, tm
     text = table.inner_text()
     assert "baseline" in text and "combined" in text and "infections averted vs baseline, same seed (people)" in text
     assert page.get_by_text("6 runs in").count() == 1
-    assert page.locator("img").count() >= 5  # the report's figures
+    report = page.frame_locator("iframe.report")
+    report.locator("img").first.wait_for()
+    assert report.locator("img").count() >= 5  # the report's figures
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile("Download the report")).click()
     assert download.value.suggested_filename == "report.html"

