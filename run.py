@@ -3,7 +3,7 @@
 The same command as the installed `migration-sim`; usage and behaviour are in sim/cli.py.
 """
 
-from sim.cli import main
+from sim.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

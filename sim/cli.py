@@ -40,6 +40,7 @@ from sim.config import CONFIG_DIR
 from sim.errors import Problem
 from sim.numba_cache import compiled_before
 from sim.results import MANIFEST, output_problem, remove_temporary_files, write_failure
+from sim.viz.serve import main as view  # the browser page (it needs the viz extra only when served)
 
 log = logging.getLogger(__name__)
 INTERRUPTED = 130  # the shell's code for a process stopped by Ctrl-C
@@ -255,5 +256,13 @@ def sweep_folder_of_this_run() -> str | None:
         return None
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """`migration-sim view [--port N]` serves the browser page (sim/viz, the viz extra); any
+    other arguments are a run or a sweep, as above."""
+    if sys.argv[1:2] == ["view"]:
+        sys.exit(view(sys.argv[2:]))
     main()
+
+
+if __name__ == "__main__":
+    entry()

@@ -27,7 +27,8 @@ def test_the_wheel_carries_conf_scenarios_and_the_command(tmp_path):
     assert shipped <= names, sorted(shipped - names)
     borders = {f"analysis/data/naturalearth_110m_countries/countries.{ext}" for ext in ("shp", "shx", "dbf", "prj")}
     assert borders <= names, sorted(borders - names)
-    assert "migration-sim = sim.cli:main" in entry_points
+    assert "migration-sim = sim.cli:entry" in entry_points  # runs, sweeps and `migration-sim view`
+    assert "sim/viz/app.py" in names  # the page, served by its file
 
 
 def test_project_root_falls_back_to_the_copy_shipped_in_the_package(tmp_path, monkeypatch):
