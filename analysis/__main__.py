@@ -4,9 +4,12 @@
     python -m analysis report multirun/x [--out folder]      # HTML report and PNGs of a run or a sweep
         [--baseline baseline] [--outcome infections|deaths|exported_infectious|dalys] [--wtp 1000,10000]
     python -m analysis validation [--seeds 5] [--days 365]  # docs/VALIDATION.md: observed figures against runs
+    python -m analysis sensitivity --method morris|sobol --scenario S --disease D --policies baseline,X
+        [--parameters LABEL,PATTERN*,...] [--samples R|N] [--seeds 1] [--jobs 2] [--chunk k/n] [--out folder]
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from analysis.comparison import HEALTH_OUTCOMES  # noqa: E402
 from analysis.maps import route_map  # noqa: E402
 from analysis.report import write_report  # noqa: E402
+from analysis.batch import parse_chunk  # noqa: E402
 from analysis.validation import write as write_validation  # noqa: E402
 from sim import ConfigError, load_scenario  # noqa: E402
 from sim.config import PROJECT_ROOT, SCENARIO_DIR  # noqa: E402
@@ -47,6 +51,65 @@ def thresholds(text: str) -> tuple[float, ...]:
     return values
 
 
+def names(text: str) -> tuple[str, ...]:
+    """'a,b' -> ('a', 'b')."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def chunk(text: str) -> tuple[int, int]:
+    try:
+        return parse_chunk(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_sensitivity(commands) -> None:
+    command = commands.add_parser("sensitivity", help="Morris screening or Sobol indices over declared ranges, "
+                                  "paired across policies; resumable")
+    command.add_argument("--method", choices=["morris", "sobol"], required=True)
+    command.add_argument("--scenario", default="western_balkans")
+    command.add_argument("--disease", default="measles")
+    command.add_argument("--policies", type=names, default=("baseline", "vaccinate_at_entry"),
+                         help="comma separated; the first is the comparator (default baseline,vaccinate_at_entry)")
+    command.add_argument("--parameters", type=names, default=("all",),
+                         help="labels of ranged numbers or patterns with * (default: all ranged numbers)")
+    command.add_argument("--samples", type=int, help="Morris trajectories r (default 20) or Sobol base samples N "
+                                                     "(a power of 2, default 256)")
+    command.add_argument("--days", type=int, default=365)
+    command.add_argument("--seeds", type=int, default=1, help="seeds per point, the same at every point (default 1)")
+    command.add_argument("--levels", type=int, default=4, help="Morris grid levels (default 4)")
+    command.add_argument("--second-order", action="store_true", help="Sobol: also the N (D + 2) extra points of "
+                                                                    "second-order indices")
+    command.add_argument("--sample-seed", type=int, default=0)
+    command.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                         help="a Hydra override of every run (repeatable), e.g. disease.r0=15")
+    command.add_argument("--calibration", type=Path, help="a calibration file applied to every run (analysis calibrate)")
+    command.add_argument("--wtp", type=float, help="willingness to pay (EUR per outcome averted) of the ranking by net "
+                                                   "benefit (default analysis.decision.THRESHOLDS)")
+    command.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes (default: one per core)")
+    command.add_argument("--chunk", type=chunk, help="k/n: run only every n-th point from the k-th (a cluster job); "
+                                                     "run without it afterwards to gather and report")
+    command.add_argument("--out", type=Path, help="the analysis folder (default multirun/sensitivity/<scenario>/"
+                                                  "<disease>/<method>)")
+
+
+def sensitivity(args) -> list[Path]:
+    from analysis.sensitivity import Design, run
+    from analysis.sensitivity_report import write_report
+
+    samples = args.samples or (20 if args.method == "morris" else 256)
+    design = Design(args.method, args.scenario, args.disease, args.policies, args.parameters, samples, args.days,
+                    args.seeds, args.levels, args.second_order, args.sample_seed, tuple(args.override),
+                    str(args.calibration) if args.calibration else None)
+    folder = args.out or PROJECT_ROOT / "multirun" / "sensitivity" / args.scenario / args.disease / args.method
+    run(design, folder, jobs=args.jobs, chunk=args.chunk or (0, 1))
+    if args.chunk:
+        print(f"chunk {args.chunk[0]}/{args.chunk[1]} done in {folder}; when every chunk is, run again without "
+              "--chunk to gather and report")
+        return []
+    return write_report(folder, args.wtp)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -66,12 +129,15 @@ def main(argv=None) -> int:
     validation.add_argument("--oat-seeds", type=int, default=3, help="paired seeds per value of the one-at-a-time table")
     validation.add_argument("--no-oat", action="store_true", help="leave out the one-at-a-time table (much faster)")
     validation.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "VALIDATION.md")
+    add_sensitivity(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "maps":
             written = draw_maps(args.folder)
         elif args.command == "validation":
             written = [write_validation(args.out, args.seeds, args.days, args.oat_seeds, oat=not args.no_oat)]
+        elif args.command == "sensitivity":
+            written = sensitivity(args)
         else:
             written = write_report(args.directory, args.out, args.baseline, args.outcome, args.wtp)
     except (ConfigError, FileNotFoundError, ValueError) as error:
