@@ -6,6 +6,9 @@
     python -m analysis validation [--seeds 5] [--days 365]  # docs/VALIDATION.md: observed figures against runs
     python -m analysis sensitivity --method morris|sobol --scenario S --disease D --policies baseline,X
         [--parameters LABEL,PATTERN*,...] [--samples R|N] [--seeds 1] [--jobs 2] [--chunk k/n] [--out folder]
+    python -m analysis calibrate --scenario S --disease D --parameters LABEL,... [--method optuna|abc]
+        [--targets file] [--trials 60] [--seeds 3] [--out calibration/S.yaml]   # fit to validation targets
+    python -m analysis posterior calibration/S.yaml --policies baseline,X [--draws 50]   # policies over draws
 """
 
 import argparse
@@ -110,6 +113,67 @@ def sensitivity(args) -> list[Path]:
     return write_report(folder, args.wtp)
 
 
+def add_calibrate(commands) -> None:
+    command = commands.add_parser("calibrate", help="fit ranged numbers to observed targets (Optuna, or ABC-SMC) "
+                                  "and save a calibration file")
+    command.add_argument("--scenario", required=True)
+    command.add_argument("--disease", required=True)
+    command.add_argument("--parameters", type=names, required=True, help="labels of ranged numbers, or patterns with *")
+    command.add_argument("--method", choices=["optuna", "abc"], default="optuna")
+    command.add_argument("--targets", type=Path, help="a targets file (default validation/targets/<scenario>.yaml)")
+    command.add_argument("--target", type=names, default=(), help="names of the targets to fit (default: those "
+                                                                  "marked calibration: true)")
+    command.add_argument("--seeds", type=int, default=3, help="Optuna: seeds per trial (default 3)")
+    command.add_argument("--trials", type=int, default=60, help="Optuna: trials in all (default 60; a rerun adds the missing)")
+    command.add_argument("--population", type=int, default=100, help="ABC: particles per generation (default 100)")
+    command.add_argument("--generations", type=int, default=4, help="ABC: generations (default 4)")
+    command.add_argument("--days", type=int, default=365)
+    command.add_argument("--policy", default="baseline", help="the policy in force when the targets were observed")
+    command.add_argument("--override", action="append", default=[], metavar="KEY=VALUE")
+    command.add_argument("--out", type=Path, help="the calibration file (default calibration/<scenario>.yaml)")
+    command.add_argument("--work", type=Path, help="the study's folder (default multirun/calibration/<scenario>/<disease>)")
+    command.add_argument("--seed", type=int, default=0, help="the sampler's seed")
+
+
+def calibrate(args) -> list[Path]:
+    from analysis.calibration import calibrate as fit
+
+    path, found = fit(args.scenario, args.disease, args.parameters, args.method, args.targets, args.target, args.seeds,
+                      args.days, args.trials, args.population, args.generations, args.policy, tuple(args.override),
+                      args.out, args.work, args.seed)
+    for label, value in found["estimate"].items():
+        low, high = found["intervals"][label]
+        print(f"{label}: {value:.4g} (95% interval {low:.4g} to {high:.4g})")
+    return [path]
+
+
+def add_posterior(commands) -> None:
+    command = commands.add_parser("posterior", help="policies compared over the posterior draws of a calibration file")
+    command.add_argument("calibration", type=Path)
+    command.add_argument("--policies", type=names, default=("baseline", "vaccinate_at_entry"),
+                         help="comma separated; the first is the comparator")
+    command.add_argument("--draws", type=int, help="the first N draws (default: all)")
+    command.add_argument("--days", type=int, help="default: the calibration's")
+    command.add_argument("--outcome", default="infections", choices=list(HEALTH_OUTCOMES))
+    command.add_argument("--jobs", type=int, default=os.cpu_count())
+    command.add_argument("--out", type=Path, help="default multirun/posterior/<calibration file name>")
+
+
+def posterior(args) -> list[Path]:
+    from analysis.calibration import compare_over_draws
+    from analysis.comparison import compare
+
+    folder = args.out or PROJECT_ROOT / "multirun" / "posterior" / args.calibration.stem
+    runs = compare_over_draws(args.calibration, args.policies, args.draws, folder, args.jobs, args.days)
+    table = compare(runs, baseline=args.policies[0], outcome=args.outcome)
+    path = folder / "comparison.csv"
+    table.to_csv(path, index=False)
+    print(f"Over {runs['draw'].nunique()} posterior draws (each its own seed, paired across policies): "
+          "median and 95% interval")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+    return [path]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +194,8 @@ def main(argv=None) -> int:
     validation.add_argument("--no-oat", action="store_true", help="leave out the one-at-a-time table (much faster)")
     validation.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "VALIDATION.md")
     add_sensitivity(commands)
+    add_calibrate(commands)
+    add_posterior(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "maps":
@@ -138,6 +204,10 @@ def main(argv=None) -> int:
             written = [write_validation(args.out, args.seeds, args.days, args.oat_seeds, oat=not args.no_oat)]
         elif args.command == "sensitivity":
             written = sensitivity(args)
+        elif args.command == "calibrate":
+            written = calibrate(args)
+        elif args.command == "posterior":
+            written = posterior(args)
         else:
             written = write_report(args.directory, args.out, args.baseline, args.outcome, args.wtp)
     except (ConfigError, FileNotFoundError, ValueError) as error:

@@ -181,12 +181,19 @@ def parse_chunk(text: str) -> tuple[int, int]:
 
 
 def run_points(space: Space, points: list[dict], seeds: Iterable[int], keep: Keep, store: RunStore,
-               jobs: int = 1, chunk: tuple[int, int] = (0, 1), progress: bool | None = None) -> int:
+               jobs: int = 1, chunk: tuple[int, int] = (0, 1), progress: bool | None = None,
+               seed_per_point: bool = False) -> int:
     """Every run (point, policy, seed) the store does not hold yet, of the points of `chunk`;
-    returns how many ran. `jobs` worker processes (1: in this process)."""
+    returns how many ran. `jobs` worker processes (1: in this process). Every point runs on the
+    same `seeds`, or with `seed_per_point`, point i on seeds i * n + seed (n seeds): draws of a
+    posterior, each a world of its own."""
     done = store.done()
     seeds = list(seeds)
-    todo = [(i, [(policy, seed) for policy in space.policies for seed in seeds if (i, policy, seed) not in done])
+
+    def seeds_of(i: int) -> list[int]:
+        return [i * len(seeds) + seed for seed in seeds] if seed_per_point else seeds
+
+    todo = [(i, [(policy, seed) for policy in space.policies for seed in seeds_of(i) if (i, policy, seed) not in done])
             for i in range(chunk[0], len(points), chunk[1])]
     todo = [(i, runs) for i, runs in todo if runs]
     if not todo:
