@@ -250,7 +250,10 @@ def crossing(centres: np.ndarray, shares: np.ndarray) -> float:
 def flips(means: pd.DataFrame, points: list[dict], wtp: float, comparator: str) -> pd.DataFrame:
     """For each pair of arms (a, b), criterion and parameter, per bin of the parameter's values:
     the share of points where `a` beats `b` (higher net monetary benefit at `wtp`, or fewer of the
-    primary outcome), its 95% interval, and the value where the share crosses one half."""
+    primary outcome), its 95% interval (Wilson's, as if the points were independent: Sobol's
+    nearly are, a Morris trajectory's points are not), the value where the share first crosses one
+    half, and whether the ranking flips clear of chance (`clear`: some bin's interval lies below
+    one half and another's above)."""
     primary = means.attrs["primary"]
     values = pd.DataFrame(points)
     criteria = {  # higher is better; against one comparator, more averted is fewer
@@ -274,22 +277,24 @@ def flips(means: pd.DataFrame, points: list[dict], wtp: float, comparator: str) 
                     bins = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, BINS - 1)
                     centres = np.array([np.median(x[bins == k]) for k in range(BINS)])
                 shares = np.array([beats[bins == k].mean() for k in range(len(centres))])
+                intervals = [share_ci(int(beats[bins == k].sum()), int((bins == k).sum())) for k in range(len(centres))]
+                clear = any(high < 0.5 for _, high in intervals) and any(low > 0.5 for low, _ in intervals)
                 threshold = crossing(centres, shares)
                 for k, centre in enumerate(centres):
-                    n = int((bins == k).sum())
-                    low, high = share_ci(int(beats[bins == k].sum()), n)
                     rows.append({"a": a, "b": b, "criterion": criterion, "parameter": label, "value": centre,
-                                 "points": n, "share": shares[k], "lower": low, "upper": high,
-                                 "overall": beats.mean(), "threshold": threshold})
+                                 "points": int((bins == k).sum()), "share": shares[k], "lower": intervals[k][0],
+                                 "upper": intervals[k][1], "overall": beats.mean(), "threshold": threshold,
+                                 "clear": clear})
     return pd.DataFrame(rows)
 
 
 def flip_summary(table: pd.DataFrame) -> pd.DataFrame:
     """One row per pair, criterion and parameter: the overall share, the shares at the parameter's
-    lowest and highest bins, and the threshold (nan: the ranking does not flip along it)."""
+    lowest and highest bins, the threshold (nan: the share does not cross one half along it) and
+    whether the flip is clear of chance."""
     grouped = table.groupby(["a", "b", "criterion", "parameter"], sort=False)
     summary = grouped.agg(overall=("overall", "first"), at_low=("share", "first"), at_high=("share", "last"),
-                          threshold=("threshold", "first")).reset_index()
+                          threshold=("threshold", "first"), clear=("clear", "first")).reset_index()
     summary["swing"] = (summary["at_high"] - summary["at_low"]).abs()
     return summary.sort_values(["a", "b", "criterion", "swing"], ascending=[True, True, True, False], ignore_index=True)
 

@@ -53,7 +53,8 @@ def index_bars(indices: pd.DataFrame, arm: str, method: str, points: int, fig=No
 def ranking_flips(flips: pd.DataFrame, a: str, b: str, criterion: str, fig=None, top: int = 6):
     """One panel per parameter (the `top` along which the share swings most): the share of points
     where `a` beats `b` by `criterion`, by the parameter's value, with its 95% interval; the dashed
-    line is one half, and a vertical line marks where the share crosses it."""
+    line is one half, and a vertical line marks where the share crosses it (dotted where the flip
+    is not clear of chance)."""
     rows = flips[(flips["a"] == a) & (flips["b"] == b) & (flips["criterion"] == criterion)]
     swing = rows.groupby("parameter", sort=False)["share"].agg(lambda s: s.iloc[-1] - s.iloc[0]).abs()
     chosen = list(swing.sort_values(ascending=False, kind="stable").index[:top])
@@ -69,11 +70,11 @@ def ranking_flips(flips: pd.DataFrame, a: str, b: str, criterion: str, fig=None,
         ax.fill_between(part["value"], part["lower"], part["upper"], color=colour, alpha=0.2, linewidth=0)
         ax.plot(part["value"], part["share"], marker="o", color=colour)
         ax.axhline(0.5, color="#555555", linestyle="--", linewidth=1)
-        threshold = part["threshold"].iloc[0]
+        threshold, clear = part["threshold"].iloc[0], bool(part["clear"].iloc[0])
         if np.isfinite(threshold):
-            ax.axvline(threshold, color="#333333", linewidth=1)
-            ax.annotate(f"flips at {threshold:.3g}", (threshold, 0.04), xytext=(4, 0), textcoords="offset points",
-                        fontsize=8)
+            ax.axvline(threshold, color="#333333", linewidth=1, linestyle="-" if clear else ":")
+            ax.annotate(f"flips at {threshold:.3g}" if clear else f"crosses at {threshold:.3g}\n(not clear of chance)",
+                        (threshold, 0.04), xytext=(4, 0), textcoords="offset points", fontsize=8)
         ax.set_ylim(0, 1)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_xlabel(parameter, fontsize=9)

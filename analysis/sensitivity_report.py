@@ -48,6 +48,12 @@ def index_table(indices: pd.DataFrame, arm: str, method: str) -> list[str]:
     return lines
 
 
+def threshold_text(threshold: float, clear: bool) -> str:
+    if not np.isfinite(threshold):
+        return "-"
+    return number_text(threshold) if clear else f"unclear ({number_text(threshold)})"
+
+
 def write_report(folder: Path, wtp: float | None = None) -> list[Path]:
     folder = Path(folder)
     found = analyse(folder, wtp)
@@ -83,12 +89,15 @@ def write_report(folder: Path, wtp: float | None = None) -> list[Path]:
         lines += ["## Where the ranking flips", "",
                   "The share of points (sampled worlds) on which the first policy beats the second, over all points and "
                   "at the parameter's lowest and highest values (bins), and the value where the share crosses one half "
-                  "('-': it does not, along that parameter).", ""]
+                  "('-': it does not, along that parameter; 'unclear': it does, but no bin's 95% interval lies on each "
+                  "side of one half). Intervals treat points as independent, which a Morris trajectory's are not: "
+                  "read thresholds from a Sobol sample.", ""]
         summary = flip_summary(ranking)
         for (a, b, criterion), rows in summary.groupby(["a", "b", "criterion"], sort=False):
             path = save(ranking_flips(ranking, a, b, criterion), folder / f"flips_{slug(a)}_vs_{slug(b)}_{slug(criterion)}.png")
             written.append(path)
-            rows = rows.assign(**{column: rows[column].map(lambda v: f"{v:.0%}") for column in ("overall", "at_low", "at_high")})
+            rows = rows.assign(**{column: rows[column].map(lambda v: f"{v:.0%}") for column in ("overall", "at_low", "at_high")},
+                               threshold=[threshold_text(t, clear) for t, clear in zip(rows["threshold"], rows["clear"])])
             lines += [f"### {a} against {b}, by {criterion}", "", f"![flips]({path.name})", ""]
             lines += markdown(rows, {"parameter": "parameter", "overall": f"{a} ahead (all points)",
                                      "at_low": "at the lowest values", "at_high": "at the highest values",
