@@ -25,6 +25,10 @@ from analysis.comparison import HEALTH_OUTCOMES  # noqa: E402
 from analysis.maps import route_map  # noqa: E402
 from analysis.report import write_report  # noqa: E402
 from analysis.batch import parse_chunk  # noqa: E402
+from analysis.calibration import calibrate as fit_calibration, compare_over_draws  # noqa: E402
+from analysis.comparison import compare  # noqa: E402
+from analysis.sensitivity import Design, run as run_sensitivity  # noqa: E402
+from analysis.sensitivity_report import write_report as write_sensitivity_report  # noqa: E402
 from analysis.validation import write as write_validation  # noqa: E402
 from sim import ConfigError, load_scenario  # noqa: E402
 from sim.config import PROJECT_ROOT, SCENARIO_DIR  # noqa: E402
@@ -97,20 +101,17 @@ def add_sensitivity(commands) -> None:
 
 
 def sensitivity(args) -> list[Path]:
-    from analysis.sensitivity import Design, run
-    from analysis.sensitivity_report import write_report
-
     samples = args.samples or (20 if args.method == "morris" else 256)
     design = Design(args.method, args.scenario, args.disease, args.policies, args.parameters, samples, args.days,
                     args.seeds, args.levels, args.second_order, args.sample_seed, tuple(args.override),
                     str(args.calibration) if args.calibration else None)
     folder = args.out or PROJECT_ROOT / "multirun" / "sensitivity" / args.scenario / args.disease / args.method
-    run(design, folder, jobs=args.jobs, chunk=args.chunk or (0, 1))
+    run_sensitivity(design, folder, jobs=args.jobs, chunk=args.chunk or (0, 1))
     if args.chunk:
         print(f"chunk {args.chunk[0]}/{args.chunk[1]} done in {folder}; when every chunk is, run again without "
               "--chunk to gather and report")
         return []
-    return write_report(folder, args.wtp)
+    return write_sensitivity_report(folder, args.wtp)
 
 
 def add_calibrate(commands) -> None:
@@ -136,9 +137,7 @@ def add_calibrate(commands) -> None:
 
 
 def calibrate(args) -> list[Path]:
-    from analysis.calibration import calibrate as fit
-
-    path, found = fit(args.scenario, args.disease, args.parameters, args.method, args.targets, args.target, args.seeds,
+    path, found = fit_calibration(args.scenario, args.disease, args.parameters, args.method, args.targets, args.target, args.seeds,
                       args.days, args.trials, args.population, args.generations, args.policy, tuple(args.override),
                       args.out, args.work, args.seed)
     for label, value in found["estimate"].items():
@@ -160,9 +159,6 @@ def add_posterior(commands) -> None:
 
 
 def posterior(args) -> list[Path]:
-    from analysis.calibration import compare_over_draws
-    from analysis.comparison import compare
-
     folder = args.out or PROJECT_ROOT / "multirun" / "posterior" / args.calibration.stem
     runs = compare_over_draws(args.calibration, args.policies, args.draws, folder, args.jobs, args.days)
     table = compare(runs, baseline=args.policies[0], outcome=args.outcome)

@@ -13,17 +13,22 @@ ignored. `--chunk k/n` style parts (`chunk=(k, n)`) let separate jobs of a clust
 point into their own file of the same folder.
 """
 
+import itertools
 import json
 import os
+import weakref
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import mesa
 import networkx as nx
 import pandas as pd
 from joblib import Parallel, delayed
 from omegaconf import OmegaConf
 from tqdm.auto import tqdm
 
+from analysis.calibrated import apply_calibration
 from sim import compose, simulate
 from sim.config import run_config, scenario_path
 from sim.errors import ConfigError, Problem
@@ -41,6 +46,26 @@ def plain_config(overrides: Iterable[str]) -> dict:
     return config
 
 
+class AgentCounters(weakref.WeakKeyDictionary):
+    """Mesa 3.3's per-model counters of agent ids (`mesa.Agent._ids`), held weakly. Mesa 3.3 holds
+    them in a class-level defaultdict keyed by the model, so every model a process ever made stays
+    in memory (6 MB a Western Balkans year, until loky restarts the worker for a leak); Mesa 3.4
+    moved the ids into the model (mesa issue 3179, pull request 3180) and has no such attribute."""
+
+    def __getitem__(self, model):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            self[model] = counter = itertools.count(1)
+            return counter
+
+
+def release_finished_models() -> None:
+    """Let Mesa 3.3 forget models nobody holds any longer (a no-op on Mesa 3.4 and later)."""
+    if isinstance(getattr(mesa.Agent, "_ids", None), defaultdict):
+        mesa.Agent._ids = AgentCounters(mesa.Agent._ids)
+
+
 class Space:
     """The configurations and the scenario every run of one analysis starts from."""
 
@@ -55,8 +80,6 @@ class Space:
         self.scenario_file = str(scenario_path(configs[self.policies[0]]["scenario"]["file"]))
         scenario_data = read_yaml(Path(self.scenario_file))
         if calibration is not None:
-            from analysis.calibrated import apply_calibration  # it reads the labels of a space like this one
-
             configs, scenario_data = apply_calibration(calibration, configs, scenario_data)
         self.configs, self.scenario_data = configs, scenario_data
         self.calibration = None if calibration is None else str(calibration)
@@ -97,6 +120,7 @@ class Space:
 
     def run(self, point: dict, runs: Iterable[tuple[str, int]], keep: Keep, name: str = "") -> list[dict]:
         """The runs (policy, seed) of one point, in this process: one row of kept numbers each."""
+        release_finished_models()
         graph = self.graph(point, name)
         return [{"policy": policy, "seed": seed, **keep(simulate(self.config(point, policy, seed), scenario=graph), graph)}
                 for policy, seed in runs]

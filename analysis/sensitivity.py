@@ -160,8 +160,8 @@ def unit(outcome: str) -> str:
     if outcome.startswith("cost_per_"):
         return f"cost per {HEALTH_OUTCOMES[outcome.removeprefix('cost_per_').removesuffix('_averted')].one} averted (EUR)"
     if outcome.endswith("_averted"):
-        return f"{HEALTH_OUTCOMES[outcome.removesuffix('_averted')].many} averted (people per run)".replace(
-            "DALYs averted (people per run)", "DALYs averted (per run)")
+        health = HEALTH_OUTCOMES[outcome.removesuffix("_averted")]
+        return f"{health.many} averted ({'per run' if health.name == 'dalys' else 'people per run'})"
     return {"incremental_cost": "cost above the comparator (EUR per run)", "infections": "infections (people per run)",
             "exported_infectious": "infectious people reaching destinations (people per run)"}[outcome]
 

@@ -2,6 +2,7 @@
 match a known answer, the model's runs are paired, parallel runs equal serial ones, an analysis
 resumes, and the ranking of two policies flips where it should."""
 
+import gc
 import json
 import math
 
@@ -10,8 +11,10 @@ import pandas as pd
 import pytest
 
 from analysis import sensitivity
-from analysis.batch import RunStore
+from analysis.__main__ import main
+from analysis.batch import RunStore, Space, Totals
 from analysis.sensitivity_report import write_report
+from sim.model import RouteModel
 from sim.uncertainty import problem, select, uncertain
 
 PI = math.pi
@@ -135,3 +138,24 @@ def test_the_ranking_flips_where_the_net_benefit_changes_sign():
     assert flip["at_low"] == 0 and flip["at_high"] == 1 and flip["overall"] == pytest.approx((x > 0.3).mean())
     assert np.isnan(summary.loc[("net benefit at 1 EUR per infection", "other"), "threshold"])
     assert summary.loc[("fewer infections", "x"), "overall"] == 1.0
+
+
+def test_the_command_names_the_labels_there_are_when_a_parameter_is_unknown(capsys, tmp_path):
+    code = main(["sensitivity", "--method", "morris", "--scenario", "demo", "--disease", "covid19",
+                 "--parameters", "transmission.unit_contact_sahre", "--out", str(tmp_path)])
+    error = capsys.readouterr().err
+    assert code == 2 and "'transmission.unit_contact_sahre'" in error and "transmission.unit_contact_share" in error
+    with pytest.raises(SystemExit):
+        main(["sensitivity", "--method", "sobol", "--chunk", "3/2"])
+    assert "0 <= k < n" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="power of 2"):
+        sensitivity.Design("sobol", "demo", "covid19", ("baseline",), samples=100)
+
+
+def test_the_runs_of_an_analysis_leave_no_model_behind():
+    """A worker runs hundreds of models: each must be freed when its run ends (Mesa 3.3 kept every
+    model alive through its agent-id counters; analysis.batch holds those weakly)."""
+    space = Space("demo", "covid19", ["baseline"], 5)
+    space.run({}, [("baseline", seed) for seed in range(3)], Totals(sensitivity.TOTALS))
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, RouteModel)]
