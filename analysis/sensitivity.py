@@ -176,7 +176,8 @@ def indices(method: str, spec: dict, sample: np.ndarray, values: np.ndarray, lev
     Morris: mu_star (mean absolute elementary effect: the outcome's change over the whole range,
     in the outcome's unit) and sigma (their spread: interactions or a curved response; no interval).
     Sobol: S1 (first-order: the share of the outcome's variance the parameter explains alone) and
-    ST (total: with all its interactions)."""
+    ST (total: with all its interactions); with `second_order`, S2 of each pair ('a x b': the share
+    their interaction alone explains)."""
     values = np.asarray(values, dtype=float)
     if method == "morris":
         found = morris_analyze.analyze(spec, sample, values, num_levels=levels, conf_level=confidence,
@@ -188,6 +189,10 @@ def indices(method: str, spec: dict, sample: np.ndarray, values: np.ndarray, lev
                                       num_resamples=RESAMPLES, seed=seed)
         rows = [(name, index, found[index][i], found[f"{index}_conf"][i])
                 for index in ("S1", "ST") for i, name in enumerate(spec["names"])]
+        if second_order:
+            names = spec["names"]
+            rows += [(f"{names[i]} x {names[j]}", "S2", found["S2"][i, j], found["S2_conf"][i, j])
+                     for i in range(len(names)) for j in range(i + 1, len(names))]
     table = pd.DataFrame(rows, columns=["parameter", "index", "value", "conf"])
     table["lower"], table["upper"] = table["value"] - table["conf"], table["value"] + table["conf"]
     if method == "morris":  # SALib's interval is symmetric; mu*, a mean of absolute values, is not below 0

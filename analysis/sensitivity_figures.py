@@ -19,7 +19,8 @@ def index_bars(indices: pd.DataFrame, arm: str, method: str, points: int, fig=No
     """One panel per outcome of `arm`: each parameter's total index (Sobol ST, Morris mu*) as a bar
     with its 95% interval, and beside it the first-order index (Sobol S1) or the spread of the
     elementary effects (Morris sigma); parameters ranked by the total, the `top` first."""
-    rows = indices[indices["arm"] == arm]
+    total, other = TOTAL_INDEX[method], OTHER_INDEX[method]
+    rows = indices[(indices["arm"] == arm) & indices["index"].isin([total, other])]
     outcomes = list(dict.fromkeys(rows["outcome"]))
     title = f"{method.capitalize()}: what drives each outcome under {arm}\n({points:,} points; bars with 95% intervals)"
     if not outcomes:
@@ -29,7 +30,6 @@ def index_bars(indices: pd.DataFrame, arm: str, method: str, points: int, fig=No
     count = min(top, rows["parameter"].nunique())
     fig, axes = panels(fig, len(outcomes), columns=2, size=(6.4, 0.9 + 0.42 * count))
     colour = policy_colour(arm)
-    total, other = TOTAL_INDEX[method], OTHER_INDEX[method]
     for ax, outcome in zip(axes, outcomes):
         table = rows[rows["outcome"] == outcome].pivot(index="parameter", columns="index", values=["value", "lower", "upper"])
         table = table.sort_values(("value", total), ascending=False).head(top).iloc[::-1]

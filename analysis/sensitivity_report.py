@@ -12,6 +12,8 @@ from analysis.sensitivity import analyse, flip_summary, unit
 from analysis.sensitivity_figures import OTHER_INDEX, TOTAL_INDEX, index_bars, ranking_flips
 from analysis.validation import markdown, number_text
 
+PAIRS = 3  # second-order indices listed per outcome, the largest first
+
 
 def slug(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text).strip("_")
@@ -34,7 +36,8 @@ def index_table(indices: pd.DataFrame, arm: str, method: str) -> list[str]:
     total, other = TOTAL_INDEX[method], OTHER_INDEX[method]
     lines = []
     for outcome, rows in indices[indices["arm"] == arm].groupby("outcome", sort=False):
-        wide = rows.pivot(index="parameter", columns="index", values=["value", "lower", "upper"])
+        pairs = rows[rows["index"] == "S2"].sort_values("value", ascending=False).head(PAIRS)
+        wide = rows[rows["index"] != "S2"].pivot(index="parameter", columns="index", values=["value", "lower", "upper"])
         wide = wide.sort_values(("value", total), ascending=False)
         table = pd.DataFrame({
             "parameter": wide.index,
@@ -45,6 +48,10 @@ def index_table(indices: pd.DataFrame, arm: str, method: str) -> list[str]:
         lines += markdown(table, {"parameter": "parameter", "total": f"{total} [95% interval]",
                                   "other": f"{other}" + (" [95% interval]" if method == "sobol" else "")})
         lines.append("")
+        if not pairs.empty:
+            lines += ["Largest second-order indices (S2: the share of variance a pair's interaction alone explains): "
+                      + "; ".join(f"{row.parameter} {interval(row.value, row.lower, row.upper)}"
+                                  for row in pairs.itertuples()), ""]
     return lines
 
 
