@@ -7,6 +7,10 @@ per day (`mean_daily`), per arrival or per host of the pools at its nodes, or a 
 `summary.json`. `python -m analysis validation` runs each scenario that has targets on several
 seeds and every disease its targets name, and writes docs/VALIDATION.md: each target with the
 model's median and 95% interval, inside or not, in-sample (used for calibration) or not.
+
+Where a scenario has a calibration file (calibration/<scenario>.yaml, analysis.calibrated), its
+runs use the calibrated values, and the targets it was fitted to are in-sample; every other
+target is out-of-sample.
 """
 
 from datetime import date
@@ -15,10 +19,11 @@ from typing import Literal, Optional
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
 from pydantic import Field, ValidationError, model_validator
 
-from sim import ConfigError, compose, load_scenario, simulate
+from analysis.batch import plain_config
+from analysis.calibrated import apply_calibration, calibrated_setting, default_path, load_calibration
+from sim import ConfigError, load_scenario, simulate
 from sim.config import PROJECT_ROOT, scenario_path
 from sim.errors import Problem
 from sim.fields import Identifier, Positive, Strict, number
@@ -61,7 +66,7 @@ class Target(Strict):
     source: str
     tolerance: Optional[Tolerance] = None
     diseases: list[str] = [ANY]
-    calibration: bool = False  # used to calibrate the model (in-sample)
+    calibration: bool = False  # to be fitted by `python -m analysis calibrate` (in-sample once a calibration file lists it)
     model: Quantity
 
     @model_validator(mode="after")
@@ -144,16 +149,28 @@ def model_value(quantity: Quantity, result, graph) -> float:
     return total
 
 
+def calibration_of(scenario: str) -> Path | None:
+    """The scenario's calibration file, if it has one."""
+    path = default_path(scenario)
+    return path if path.exists() else None
+
+
 def run(scenario: str, disease: str, seed: int, days: int, overrides=(), graph=None, config=None):
-    cfg = config if config is not None else compose([f"scenario={scenario}", f"disease={disease}", f"seed={seed}",
-                                                     f"days={days}", "progress=false", *overrides])
-    return simulate(cfg, scenario=graph, compare_to_baseline=False)
+    """One run; given no configuration and graph, the scenario's own with its calibration applied."""
+    if config is None:
+        config = plain_config([f"scenario={scenario}", f"disease={disease}", f"seed={seed}", f"days={days}",
+                               "progress=false", *overrides])
+        if calibration_of(scenario) is not None:
+            config, graph = calibrated_setting(config, calibration_of(scenario))
+    return simulate(config, scenario=graph, compare_to_baseline=False)
 
 
 def evaluate(targets: Targets, seeds: int, days: int) -> pd.DataFrame:
     """One row per target (and disease it applies to): observed or range, the model's median
     and 95% interval over seeds, and whether the median lies within the target's bounds."""
     graph = load_scenario(scenario_path(targets.scenario))
+    calibration = calibration_of(targets.scenario)
+    fitted = set(load_calibration(calibration).targets) if calibration is not None else set()
     needed = sorted({d for t in targets.targets for d in (t.diseases if ANY not in t.diseases else [])}) or ["covid19"]
     rows = []
     for disease in needed:
@@ -173,7 +190,7 @@ def evaluate(targets: Targets, seeds: int, days: int) -> pd.DataFrame:
                 "lower_95": float(np.percentile(defined, 2.5)) if defined.size else float("nan"),
                 "upper_95": float(np.percentile(defined, 97.5)) if defined.size else float("nan"),
                 "inside": bool(low <= median <= high) if defined.size else None,
-                "sample": "in-sample" if target.calibration else "out-of-sample",
+                "sample": "in-sample" if target.name in fitted else "out-of-sample",
                 "source": target.source, "why": target.tolerance.why if target.tolerance else "",
             })
     return pd.DataFrame(rows)
@@ -194,10 +211,11 @@ def outcomes(scenario: str, seeds: int, days: int) -> pd.DataFrame:
 def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int | None = None) -> pd.DataFrame:
     """Migrant infections with each ranged assumption (configuration and scenario file) at the low
     and at the high end of its range, the others at their values: medians over paired seeds."""
-    cfg = compose([f"scenario={scenario}", f"disease={disease}", f"days={days}", "progress=false"])
-    config = OmegaConf.to_container(cfg, resolve=True)
-    config.pop("hydra", None)
+    config = plain_config([f"scenario={scenario}", f"disease={disease}", f"days={days}", "progress=false"])
     scenario_data, _ = read_input(scenario_path(scenario))
+    if calibration_of(scenario) is not None:
+        configs, scenario_data = apply_calibration(calibration_of(scenario), {"run": config}, scenario_data)
+        config = configs["run"]
     graph = checked_graph(scenario_data, scenario)
 
     def infections(config_data, graph_data) -> float:
@@ -238,6 +256,16 @@ def markdown(frame: pd.DataFrame, columns: dict) -> list[str]:
     return lines
 
 
+def calibration_note(scenario: str) -> str:
+    path = calibration_of(scenario)
+    if path is None:
+        return "Not calibrated: every target is out-of-sample, and the runs use the values in the files."
+    calibration = load_calibration(path)
+    values = ", ".join(f"{label} = {number_text(value)}" for label, value in calibration.parameters.items())
+    return (f"Runs use `{path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path}` "
+            f"({calibration.method}, {calibration.date}): {values}; fitted to {', '.join(calibration.targets)} (in-sample).")
+
+
 def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -> Path:
     """Run everything and write docs/VALIDATION.md."""
     lines = [
@@ -256,7 +284,7 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -
                               for o, lo, hi in zip(table["observed"], table["low"], table["high"])]
         table["verdict"] = ["not defined (none happened)" if inside is None else "inside" if inside else "OUTSIDE"
                             for inside in table["inside"]]
-        lines += [f"## {targets.scenario}", ""]
+        lines += [f"## {targets.scenario}", "", calibration_note(targets.scenario), ""]
         lines += markdown(table, {"target": "target", "description": "what", "disease": "disease",
                                   "published": "observed or range", "model": "model median (95% interval)",
                                   "verdict": "verdict", "sample": "sample", "source": "source"})

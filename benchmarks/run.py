@@ -14,6 +14,9 @@
    --compare bare: W against a bare fused SEIR-with-movement kernel, this machine's speed limit
    for W (benchmarks/bare_seir.py), as a ratio that holds however fast the machine is today.
 4. --profile: wall time per stage of a day at the largest size (benchmarks/stages.py).
+5. The uncertainty analyses (benchmarks/analyses.py): a Morris screening of 10 parameters (440 runs)
+   and a Sobol analysis of 6 (3,584 points, 7,168 runs) on Western Balkans, on every core; a
+   fraction timed (--analysis-fraction, default 1/20 of the points twice) and the total projected.
 
 Prints tables as it goes and writes everything as JSON (default benchmarks/results/<time>.json).
 """
@@ -37,6 +40,7 @@ from hydra.errors import HydraException
 
 from sim import ConfigError, compose, run_config, simulate
 
+import analyses
 import bare_seir
 import starsim_seir
 import stages
@@ -195,6 +199,15 @@ def measure_scenarios(days: int, seed: int) -> dict:
     return {"policies": policies, "notes": notes, "runs": runs}
 
 
+def measure_analyses(fraction: float, days: int) -> dict:
+    """The Morris and Sobol analyses of benchmarks/analyses.py, on every core."""
+    runs = []
+    for name in analyses.DESIGNS:
+        runs.append(analyses.measure(name, os.cpu_count(), fraction, days))
+        print_analyses([runs[-1]], header=len(runs) == 1)
+    return {"runs": runs}
+
+
 def measure_bare(sizes: list[int], nodes: int, days: int, seed: int) -> dict:
     """W(N, nodes, days) against the bare kernel, per size, in this process."""
     runs = []
@@ -297,6 +310,24 @@ def print_scenarios(runs: list[dict], header: bool = True) -> None:
         header)
 
 
+def minutes(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:,.1f}"
+
+
+def print_analyses(runs: list[dict], header: bool = True) -> None:
+    if header:
+        print("\nUncertainty analyses on western_balkans, measles, baseline vs vaccinate_at_entry, one worker per core: "
+              "two parts of 1/n of the points timed (the first with the start-up), the total projected")
+    print_table(
+        ["analysis", "params", "points", "runs", "days", "jobs", "part 1 runs", "part 1 s", "part 2 s", "s/run (wall)",
+         "projected min", "target min", "min per 3,584 runs"],
+        [[r["analysis"], number(r["parameters"]), number(r["points"]), number(r["runs"]), number(r["days"]),
+          number(r["jobs"]), number(r["first_part_runs"]), number(r["first_part_seconds"], 1),
+          number(r["second_part_seconds"], 1), number(r["seconds_per_run"], 3), minutes(r["projected_seconds"]),
+          minutes(r["target_seconds"]), minutes(r["projected_seconds_for_3584_runs"])] for r in runs],
+        header)
+
+
 def print_starsim(runs: list[dict], header: bool = True) -> None:
     if header:
         print("\nMatched single-population SEIR: this project (W with K = 1) vs Starsim, same process")
@@ -354,14 +385,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--compare", nargs="+", choices=["starsim", "bare"], default=[],
                         help="also run the matched SEIR in Starsim, or W against a bare fused kernel")
     parser.add_argument("--profile", action="store_true", help="time each stage of a day at the largest size")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["sizes", "startup", "scenarios"],
+    parser.add_argument("--skip", nargs="*", default=[], choices=["sizes", "startup", "scenarios", "analyses"],
                         help="parts to leave out")
+    parser.add_argument("--analysis-fraction", type=float, default=0.05,
+                        help="share of the points of each uncertainty analysis timed twice (default 0.05; 1: all)")
     parser.add_argument("--out", type=Path, help="JSON file (default benchmarks/results/<time>.json)")
     args = parser.parse_args(argv)
     if args.days < 2:
         parser.error("--days must be at least 2 (day 0 is set-up)")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if not 0 < args.analysis_fraction <= 1:
+        parser.error("--analysis-fraction must lie in (0, 1]")
     return args
 
 
@@ -380,6 +415,8 @@ def main(argv: list[str] | None = None) -> Path:
         print_startup(results["startup"])
     if "scenarios" not in args.skip:
         results["scenarios"] = measure_scenarios(args.days, args.seed)
+    if "analyses" not in args.skip:
+        results["analyses"] = measure_analyses(args.analysis_fraction, args.days)
     if "starsim" in args.compare:
         results["starsim"] = measure_starsim(args.sizes, args.days, args.seed)
     if "bare" in args.compare:

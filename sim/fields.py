@@ -1,11 +1,13 @@
 """Shared field types for every validated model: sourced numbers, bounds, strict models.
 
 Any number may be written plainly or as `{value: x, source: "...", range: [low, high]}` (the
-range a reader should consider, which analyses of uncertainty draw from); models forbid unknown
-keys. Every number has a finite range the model can hold: no infinity or NaN anywhere; integers
-(counts of people, capacities, populations) fit the int32 the arrays keep them in unless a field
-says otherwise; other numbers lie within +-MAX_MAGNITUDE, so sums and products over a run stay
-finite. Texts have lengths: identifiers, names, and longer texts (descriptions, sources).
+range a reader should consider, which analyses of uncertainty draw from), optionally with the
+distribution they draw from over that range (`distribution: triangular`; `sd` for the normal and
+lognormal ones; see DISTRIBUTIONS); models forbid unknown keys. Every number has a finite range the
+model can hold: no infinity or NaN anywhere; integers (counts of people, capacities, populations)
+fit the int32 the arrays keep them in unless a field says otherwise; other numbers lie within
++-MAX_MAGNITUDE, so sums and products over a run stay finite. Texts have lengths: identifiers,
+names, and longer texts (descriptions, sources).
 """
 
 import math
@@ -28,15 +30,25 @@ MAX_MAGNITUDE = 1e15  # any other number: 1e15 times every count of a 32,767-day
 MAX_SHAPE = 100  # Erlang shapes: 100 is nearly fixed (CV 0.1); tabulating one takes longer with shape
 
 
-SOURCED_KEYS = {"value", "source", "range"}
+SOURCED_KEYS = {"value", "source", "range", "distribution", "sd"}
+# What a ranged number is drawn from, over its range (sim.uncertainty turns each into SALib's terms):
+# uniform (the default), triangular peaking at the value, a normal of mean value and standard
+# deviation sd truncated to the range, a lognormal of median value and sd of its logarithm truncated
+# to the range, log-uniform (uniform in the logarithm; for ranges spanning orders of magnitude).
+DISTRIBUTIONS = ("uniform", "triangular", "truncated_normal", "lognormal", "log_uniform")
+WITH_SD = ("truncated_normal", "lognormal")
+ABOVE_ZERO = ("lognormal", "log_uniform")
 
 
 def unwrap_sourced(value):
-    """Accept `{value: x, source: "...", range: [low, high]}` wherever a plain number is allowed;
-    the range must hold the value."""
+    """Accept `{value: x, source: "...", range: [low, high], distribution: ..., sd: ...}` wherever
+    a plain number is allowed; the range must hold the value, the distribution be one of
+    DISTRIBUTIONS with what it needs."""
     if isinstance(value, dict) and "value" in value and set(value) <= SOURCED_KEYS:
         if "range" in value:
             check_range(value["value"], value["range"])
+        if "distribution" in value or "sd" in value:
+            check_distribution(value)
         return value["value"]
     return value
 
@@ -66,6 +78,21 @@ def with_default_range(bounds: dict, limit: float) -> dict:
     """The bounds given, with -limit and +limit on the sides that have none."""
     return {**({} if {"ge", "gt"} & set(bounds) else {"ge": -limit}),
             **({} if {"le", "lt"} & set(bounds) else {"le": limit}), **bounds}
+def check_distribution(number: dict) -> None:
+    """A sourced number's distribution is known and has what it needs: a range, an sd where it
+    takes one (and only there), a range above 0 where it takes logarithms."""
+    name = number.get("distribution", "uniform")
+    if name not in DISTRIBUTIONS:
+        raise ValueError(f"distribution {name!r}: one of {', '.join(DISTRIBUTIONS)}")
+    if "range" not in number:
+        raise ValueError(f"distribution {name!r} needs a range [low, high] to draw from")
+    sd = number.get("sd")
+    if name in WITH_SD and not (isinstance(sd, (int, float)) and not isinstance(sd, bool) and sd > 0):
+        raise ValueError(f"distribution {name!r} needs sd, a number above 0 (got {sd!r})")
+    if name not in WITH_SD and sd is not None:
+        raise ValueError(f"sd {sd!r} is used only by the distributions {', '.join(WITH_SD)}, not {name!r}")
+    if name in ABOVE_ZERO and number["range"][0] <= 0:
+        raise ValueError(f"distribution {name!r} needs a range above 0 (got {number['range']!r})")
 
 
 def number(**bounds):

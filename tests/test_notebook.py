@@ -52,3 +52,11 @@ def test_the_analyst_tasks_notebook_runs_with_a_progress_bar_widget(kernel, tmp_
     assert outputs(notebook, WIDGET) >= 1  # tqdm.auto drew a Jupyter widget (ipywidgets installed)
     journey = notebook.cells[-1].outputs[-1]["data"]["text/plain"]
     assert "arrived at" in journey
+
+
+@pytest.mark.slow
+def test_the_sensitivity_notebook_draws_the_indices_and_where_the_ranking_flips(kernel, tmp_path):
+    notebook = execute("sensitivity.ipynb", kernel, tmp_path / "work")
+    assert outputs(notebook, "image/png") == 2
+    assert outputs(notebook, "text/html") >= 2  # the point outcomes and the flip summary
+    assert (tmp_path / "work" / "multirun" / "sensitivity_notebook" / "design.json").exists()
