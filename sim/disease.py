@@ -7,8 +7,11 @@ nothing of any disease; a new pathogen is a new table, not new kernel code.
 The compact parameter set (`sim.schema.DiseaseParams`: r0, stage durations, symptomatic fraction,
 case fatality, vaccine efficacy) compiles to:
 
-    susceptible -> exposed -> presymptomatic -> symptomatic -> recovered | dead
+    susceptible -> exposed -> presymptomatic -> [prodrome ->] symptomatic -> recovered | dead
                            \\-> asymptomatic  -> recovered
+
+A prodrome (measles' febrile days before the rash) is symptomatic: symptom checks and care see
+it, as they see the main illness; case fatality applies at the end of the main illness.
 
 The transmission rate is calibrated so that one infectious person in a large well-mixed,
 fully susceptible crowd infects `r0` others: beta = r0 / (expected infectiousness-weighted days
@@ -143,7 +146,8 @@ def stages_of(params: DiseaseParams) -> list[StateSpec]:
     p_sym = params.symptomatic_fraction
     rel = params.relative_infectiousness
     has_pre = params.presymptomatic.mean > 0
-    onset = (("presymptomatic" if has_pre else "symptomatic", p_sym), ("asymptomatic", 1.0 - p_sym))
+    illness = "prodrome" if params.prodrome is not None else "symptomatic"  # the first symptomatic state
+    onset = (("presymptomatic" if has_pre else illness, p_sym), ("asymptomatic", 1.0 - p_sym))
     onset = tuple((name, p) for name, p in onset if p > 0)
     cfr = params.case_fatality
     after_symptoms = tuple((name, p) for name, p in (("dead", cfr), ("recovered", 1.0 - cfr)) if p > 0)
@@ -164,7 +168,9 @@ def stages_of(params: DiseaseParams) -> list[StateSpec]:
         StateSpec("exposed", params.latent, next=after_exposed),
         *latency,
         StateSpec("presymptomatic", params.presymptomatic if has_pre else None, rel.presymptomatic,
-                  next=(("symptomatic", 1.0),) if has_pre else ()),
+                  next=((illness, 1.0),) if has_pre else ()),
+        *([StateSpec("prodrome", params.prodrome, rel.prodrome, symptomatic=True, next=(("symptomatic", 1.0),))]
+          if params.prodrome is not None else []),
         StateSpec("asymptomatic", params.asymptomatic if p_sym < 1 else None, rel.asymptomatic,
                   next=(("recovered", 1.0),) if p_sym < 1 else ()),
         StateSpec("symptomatic", params.symptomatic if p_sym > 0 else None, rel.symptomatic,

@@ -166,6 +166,7 @@ class Stage(Strict):
 
 class RelativeInfectiousness(Strict):
     presymptomatic: NonNegative = 1.0
+    prodrome: NonNegative = 1.0
     asymptomatic: NonNegative = 1.0
     symptomatic: NonNegative = 1.0
 
@@ -186,6 +187,9 @@ class DiseaseParams(Strict):
     latent: Stage
     latent_infection: Optional[LatentInfection] = None
     presymptomatic: Stage
+    # a symptomatic illness before the main one (measles' febrile prodrome before the rash):
+    # visible to symptom checks and to care, as the main illness is
+    prodrome: Optional[Stage] = None
     asymptomatic: Stage
     symptomatic: Stage
     symptomatic_fraction: Probability
@@ -202,6 +206,8 @@ class DiseaseParams(Strict):
             raise ValueError("symptomatic.mean must be > 0 when symptomatic_fraction > 0")
         if self.symptomatic_fraction < 1 and self.asymptomatic.mean <= 0:
             raise ValueError("asymptomatic.mean must be > 0 when symptomatic_fraction < 1")
+        if self.prodrome is not None and self.prodrome.mean <= 0:
+            raise ValueError("prodrome.mean must be > 0 (leave prodrome out for a disease without one)")
         return self
 
 
