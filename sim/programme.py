@@ -78,6 +78,13 @@ class Programme:
         """Rules across programmes of a policy (a team delivering a programme the policy lacks)."""
         return []
 
+    @classmethod
+    def run_problems(cls, path: str, config, policy, disease, states: tuple[str, ...]) -> list:
+        """What stops this programme running for this disease (sim.schema.DiseaseParams, with
+        natural-history states `states`): a test with no figures for it, a cost it lacks. Found
+        before the run; `path` is the programme's key (policy.screening.borders)."""
+        return []
+
     # ---------------------------------------------------------------- called by the model
 
     @property

@@ -9,6 +9,7 @@ from typing import Optional
 
 from pydantic import ValidationError
 
+from sim.disease import natural_history
 from sim.errors import ConfigError
 from sim.fields import MAX_DAYS, Count, Strict, integer
 from sim.programmes.policy import PolicyConfig
@@ -31,7 +32,13 @@ class RunConfig(Strict):
 
 
 def parse_run_config(data: dict, source: str = "config") -> RunConfig:
+    """Every key checked, then the policy against the disease (a test the disease has no figures
+    for, a cost the policy lacks)."""
     try:
-        return RunConfig.model_validate(data)
+        config = RunConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(source, problems_from(error, data)) from None
+    problems = config.policy.run_problems(config.disease, natural_history(config.disease).names)
+    if problems:
+        raise ConfigError(source, problems)
+    return config

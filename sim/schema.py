@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
+from sim.diagnostics import METHOD_NAMES, TestFigures
 from sim.errors import ConfigError, Problem
 from sim.fields import (
     AGE_GROUPS, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, NonNegative, Positive, Probability,
@@ -196,6 +197,8 @@ class DiseaseParams(Strict):
     case_fatality: Probability
     relative_infectiousness: RelativeInfectiousness = RelativeInfectiousness()
     vaccine_efficacy: Probability
+    # the accuracy of each diagnostic test for this disease (a method not listed cannot be used)
+    tests: dict[Literal[METHOD_NAMES], TestFigures] = {}
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")

@@ -93,6 +93,7 @@ def test_perfect_screening_at_the_only_entry_catches_every_detectable_arrival():
                  "policy.screening.borders.where.ids=[border_post]", "policy.screening.borders.method=pcr",
                  "policy.screening.borders.sensitivity=1",
                  "policy.screening.borders.specificity=1", "policy.screening.borders.coverage=1",
+                 "policy.screening.borders.confirm_with=null",
                  "policy.screening.borders.capacity_per_day=100000", "policy.screening.borders.on_positive=none")
     arrived_at_border = total(result, "arrivals", "border_post")
     assert total(result, "screened", "border_post") == arrived_at_border

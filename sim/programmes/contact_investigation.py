@@ -17,7 +17,7 @@ that programme. Runs after vaccination, whose supply left it draws on.
 Draws: who is reached, and the test result, per contact and day.
 """
 
-from typing import Literal, NamedTuple, Optional, Union
+from typing import NamedTuple, Optional
 
 import numba as nb
 import numpy as np
@@ -27,16 +27,18 @@ from sim.fields import MAX_DAYS, Count, Identifier, NonNegative, Probability, St
 from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
 from sim.programme import Programme, Stage
 from sim.programmes import actions
-from sim.programmes.screening import METHODS, sensitivity_by_state
+from sim.programmes.screening import cost_problems, test_cost
 from sim.programmes.sites import SiteSelector
+from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
 from sim.rng import uniforms
 from sim.selection import first_come_first_served
 
 
 class ContactInvestigationConfig(Strict):
     where: SiteSelector
-    method: Literal[tuple(METHODS)] = "rapid_antigen"  # a test of sim/programmes/screening.py
-    sensitivity: Optional[Union[Probability, dict[str, Probability]]] = None  # overrides the method's
+    method: MethodChoice = Field(description="a test with figures for the run's disease (disease.tests), or one per "
+                                             "disease, as screening's")
+    sensitivity: SensitivityOverride = None  # overrides the disease's figures for the method
     specificity: Optional[Probability] = None
     coverage: Probability = Field(0.8, description="assumption (range 0.5-0.95): share of a case's co-travellers "
                                                    "at the site who are found, interviewed and tested")
@@ -102,21 +104,23 @@ class ContactInvestigation(Programme):
 
     def __init__(self, model, name: str, config: ContactInvestigationConfig):
         super().__init__(model, name, config)
-        routes, disease = model.routes, model.disease
+        routes = model.routes
         self.where = config.where.mask(routes.node_ids, routes.kind)
-        self.sensitivity = sensitivity_by_state(config.method, config.sensitivity, disease.names)
-        specificity = config.specificity if config.specificity is not None else METHODS[config.method].specificity
-        self.false_positive_rate = 1.0 - specificity
-        self.uninfected = np.isin(np.arange(len(disease.names)), [disease.susceptible, disease.recovered, disease.dead])
+        self.test = Test.of(config.method, config.sensitivity, config.specificity, model.config.disease, model.disease.names)
         self.places = (routes.isolation_places if config.isolation_places is None
                        else np.full_like(routes.isolation_places, config.isolation_places))
-        self.unit_cost = config.cost_per_contact + METHODS[config.method].cost
+        self.unit_cost = config.cost_per_contact + test_cost(model.config.policy, self.test.method, None)
         self.reached_today = np.zeros(routes.node_count, dtype=np.int64)
         self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
 
     @classmethod
     def at_zero_strength(cls, config):
         return config.model_copy(update={"coverage": 0.0})
+
+    @classmethod
+    def run_problems(cls, path, config, policy, disease, states) -> list:
+        return (test_problems(path, config.method, config.sensitivity, disease, states)
+                or cost_problems(path, policy, method_for(config.method, disease.name), None))
 
     @classmethod
     def policy_problems(cls, policy) -> list[str]:
@@ -141,10 +145,8 @@ class ContactInvestigation(Programme):
         reached = contacts[reach][first_come_first_served(contacts[reach], people.node, capacity)]
         node = people.node
         tally.count("contacts_reached", node[reached])
-        state = people.state[reached]
         u = uniforms(self.key("test", day), people.uid[reached].astype(np.int64))
-        infected = ~self.uninfected[state]
-        positive = np.where(infected, u < self.sensitivity[state], u < self.false_positive_rate)
+        positive = self.test.positive(people.state[reached], u)
         self.act_on(reached[positive], day, tally)
         self.vaccinate(reached[~positive], day, tally)
         self.reached_today, self.capacity_today = np.bincount(node[reached], minlength=model.routes.node_count), capacity
@@ -155,7 +157,7 @@ class ContactInvestigation(Programme):
         site has a medical team."""
         people, node = self.model.people, self.model.people.node
         tally.count("contacts_positive", node[positives])
-        infected = positives[~self.uninfected[people.state[positives]]]
+        infected = positives[self.test.infected[people.state[positives]]]
         tally.count("detected", node[actions.detect(people, infected)])
         placed = self.model.programmes.isolation.admit(positives, self.places, self.config.isolation_days, day)
         tally.count("isolations", node[positives[placed]])

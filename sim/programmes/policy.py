@@ -7,9 +7,12 @@ and cost items, and the person columns of a run all follow from the programme cl
 """
 
 import numpy as np
+from typing import Literal
+
 from pydantic import create_model, model_validator
 
-from sim.errors import ConfigError
+from sim.diagnostics import METHOD_NAMES
+from sim.errors import ConfigError, Problem
 from sim.fields import Count, Identifier, NonNegative, Probability, Strict
 from sim.kernels import FLAG_COMBINATIONS
 from sim.population import ISOLATED, Column
@@ -40,6 +43,7 @@ class PolicyBase(Strict):
     currency: str
     isolation: IsolationConfig
     surveillance: SurveillanceConfig
+    test_costs: dict[Literal[METHOD_NAMES], NonNegative] = {}  # per test of each method, in `currency`
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -48,6 +52,11 @@ class PolicyBase(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def run_problems(self, disease, states: tuple[str, ...]) -> list[Problem]:
+        """What stops this policy running for this disease: each programme's (Programme.run_problems)."""
+        return [problem for cls, name, config in self.programmes()
+                for problem in cls.run_problems(path_of(cls, name), config, self, disease, states)]
 
     def programmes(self) -> list[tuple[type[Programme], str, object]]:
         """(class, name, config) of each programme, in the order they run."""
@@ -90,6 +99,11 @@ class PolicyBase(Strict):
         return Programmes(model, self)
 
 
+def path_of(cls: type[Programme], name: str) -> str:
+    """A programme's key in the run configuration: policy.screening.borders, policy.care."""
+    return f"policy.{cls.kind}.{name}" if cls.named else f"policy.{cls.kind}"
+
+
 def _policy_config() -> type[PolicyBase]:
     fields = {cls.kind: ((dict[Identifier, cls.Config], {}) if cls.named else (cls.Config, ...))
               for cls in programme_classes()}
@@ -106,20 +120,20 @@ class Programmes:
     def __init__(self, model, policy: PolicyBase):
         self.model = model
         self.policy = policy
-        self.check_sites(policy, model.routes.node_ids)
+        self.check(policy, model)
         self.isolation = IsolationPlaces(model)
         self.running = [cls(model, name, config) for cls, name, config in policy.programmes()]
         self.by_stage = {stage: [p for p in self.running if p.stage is stage] for stage in Stage}
 
     @staticmethod
-    def check_sites(policy: PolicyBase, node_ids: tuple[str, ...]) -> None:
-        """Every site a programme names is a node of the scenario."""
-        problems = []
+    def check(policy: PolicyBase, model) -> None:
+        """Every site a programme names is a node of the scenario, and the policy can run for the
+        disease (sim.runconfig checks that too, but a RunConfig may be built by hand)."""
+        problems = policy.run_problems(model.config.disease, model.disease.names)
         for cls, name, config in policy.programmes():
-            path = f"policy.{cls.kind}.{name}" if cls.named else f"policy.{cls.kind}"
             for key, value in config:
                 if isinstance(value, SiteSelector):
-                    problems += value.problems(f"{path}.{key}", node_ids)
+                    problems += value.problems(f"{path_of(cls, name)}.{key}", model.routes.node_ids)
         if problems:
             raise ConfigError("config", problems)
 
