@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from sim.fields import MAX_DAYS
-from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
+from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE, REDUCES_INFECTIOUSNESS
 
 ISOLATED, IN_CARE, REFERRED = 1, 2, 8
 
@@ -123,7 +123,7 @@ def infect(p, groups, disease, protection_values, kept, site_rate, host_rate, ho
                 continue
             mates = [b for b in members if b != a and before["where"][b] == before["where"][a]
                      and before["node"][b] == before["node"][a] and before["edge"][b] == before["edge"][a]]
-            from_group = sum(disease.infectiousness[before["state"][b]] * kept[before["flags"][b] & 3]
+            from_group = sum(disease.infectiousness[before["state"][b]] * kept[before["flags"][b] & REDUCES_INFECTIOUSNESS]
                              for b in mates) / len(mates) if mates else 0.0
             here = before["node"][a]
             if before["where"][a] == ON_EDGE:

@@ -7,12 +7,12 @@ members of each one's travel group at the same site are its contacts (a travel g
 tents, meals and transport: the household of people on the move). A share `coverage` of the
 contacts is reached, within the site's `contacts_per_day`, first come first served; each is
 tested with `method`. Positives are detected (surveillance reports them), isolated while the
-site's isolation places last (else held for `hold_days`), and put in care where the site has a
-medical team (care's sites); negatives are offered the next dose of the vaccination programme
+site's isolation places last (else as `when_full` says: sim.programmes.actions.Positives), and
+the infected among them put in care where the site has a medical team (care's sites); negatives are offered the next dose of the vaccination programme
 named by `vaccination`, if any, from what it has left today (ring vaccination). An index case's
 group is investigated once.
 Reads: where, node, group, state, flags. Writes: flags (its own bit `investigated` on index
-cases; WAS_DETECTED, ISOLATED, IN_CARE on contacts), hold_timer; vaccination's columns through
+cases; WAS_DETECTED, ISOLATED, SEPARATED, REFERRED, IN_CARE on contacts), hold_timer, leave_day; vaccination's columns through
 that programme. Runs after vaccination, whose supply left it draws on.
 Draws: who is reached, and the test result, per contact and day.
 """
@@ -27,6 +27,7 @@ from sim.fields import MAX_DAYS, Count, Identifier, NonNegative, Probability, St
 from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
 from sim.programme import Programme, Stage
 from sim.programmes import actions
+from sim.programmes.actions import POSITIVE_METRICS, Positives, WhenFull
 from sim.programmes.screening import cost_problems, test_cost
 from sim.programmes.sites import SiteSelector
 from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
@@ -45,7 +46,7 @@ class ContactInvestigationConfig(Strict):
     contacts_per_day: Count = Field(50, description="assumption (range 10-200): contacts a site's team can reach a day")
     isolation_days: integer(ge=1, le=MAX_DAYS) = 10
     isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
-    hold_days: integer(ge=1, le=MAX_DAYS) = 3  # positives who find no isolation place
+    when_full: WhenFull = Field("refer", description="positives who find no isolation place: as screening's")
     vaccination: Optional[Identifier] = None  # a vaccination programme whose next dose contacts are offered
     cost_per_contact: NonNegative = Field(10.0, description="assumption (range 5-30 EUR): about half an hour of a "
                                                              "health worker's and an interpreter's time per contact, "
@@ -98,8 +99,7 @@ class ContactInvestigation(Programme):
     stage = Stage.SITES_ACT
     rank = 35  # after vaccination: ring vaccination draws on the supply it has left
     flags = ("investigated",)
-    metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated",
-               "isolations", "isolation_full", "held")
+    metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated", *POSITIVE_METRICS)
     cost_items = ("contact_investigation",)
 
     def __init__(self, model, name: str, config: ContactInvestigationConfig):
@@ -107,8 +107,9 @@ class ContactInvestigation(Programme):
         routes = model.routes
         self.where = config.where.mask(routes.node_ids, routes.kind)
         self.test = Test.of(config.method, config.sensitivity, config.specificity, model.config.disease, model.disease.names)
-        self.places = (routes.isolation_places if config.isolation_places is None
-                       else np.full_like(routes.isolation_places, config.isolation_places))
+        places = (routes.isolation_places if config.isolation_places is None
+                  else np.full_like(routes.isolation_places, config.isolation_places))
+        self.positives = Positives(model, places, config.isolation_days, config.when_full)
         self.unit_cost = config.cost_per_contact + test_cost(model.config.policy, self.test.method, None)
         self.reached_today = np.zeros(routes.node_count, dtype=np.int64)
         self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
@@ -153,22 +154,18 @@ class ContactInvestigation(Programme):
         self.cost[day] += self.reached_today * self.unit_cost
 
     def act_on(self, positives: np.ndarray, day: int, tally) -> None:
-        """Positive contacts: detected, isolated while places last (else held), in care where the
-        site has a medical team."""
+        """Positive contacts: detected, isolated while places last (else as `when_full` says),
+        and the infected among them in care where the site has a medical team."""
         people, node = self.model.people, self.model.people.node
         tally.count("contacts_positive", node[positives])
         infected = positives[self.test.infected[people.state[positives]]]
         tally.count("detected", node[actions.detect(people, infected)])
-        placed = self.model.programmes.isolation.admit(positives, self.places, self.config.isolation_days, day)
-        tally.count("isolations", node[positives[placed]])
-        tally.count("isolation_full", node[positives[~placed]])
-        actions.hold(people, positives[~placed], self.config.hold_days)
-        tally.count("held", node[positives[~placed]])
+        self.positives.isolate(positives, day, tally)
         care_here = np.zeros(self.model.routes.node_count, dtype=np.bool_)
         for programme in self.model.programmes.running:
             if programme.kind == "care":
                 care_here |= programme.sites()
-        treated = positives[care_here[node[positives]]]
+        treated = infected[care_here[node[infected]]]
         people.flags[treated] |= IN_CARE
         tally.count("contacts_treated", node[treated])
 

@@ -15,7 +15,7 @@ from sim.diagnostics import METHOD_NAMES
 from sim.errors import ConfigError, Problem
 from sim.fields import Count, Identifier, NonNegative, Probability, Strict
 from sim.kernels import FLAG_COMBINATIONS
-from sim.population import ISOLATED, Column
+from sim.population import ISOLATED, SEPARATED, Column
 from sim.programme import Programme, Stage
 from sim.programmes.actions import IsolationPlaces
 from sim.programmes.registry import programme_classes
@@ -23,9 +23,11 @@ from sim.programmes.sites import SiteSelector
 
 
 class IsolationConfig(Strict):
-    """Isolation areas at the sites (their places are in the scenario, or a programme's own)."""
+    """Isolation areas at the sites (their places are in the scenario, or a programme's own), and
+    the separate area where positives wait when no place is free (sim.programmes.actions)."""
 
     effect: Probability  # share of infectiousness removed in a site's isolation area
+    separate_area_effect: Probability  # share removed in a separate area (a tent or room apart, masks)
     cost_per_day: NonNegative  # per person isolated, per day
     sources: dict[str, str] = {}
 
@@ -99,6 +101,17 @@ class PolicyBase(Strict):
         return Programmes(model, self)
 
 
+def kept_table(removed: dict[int, float]) -> np.ndarray:
+    """Share of infectiousness kept for each value of flags & REDUCES_INFECTIOUSNESS, from the
+    share each bit removes (several bits: the shares kept multiply)."""
+    kept = np.ones(FLAG_COMBINATIONS)
+    for combination in range(FLAG_COMBINATIONS):
+        for bit, share in removed.items():
+            if combination & bit:
+                kept[combination] *= 1.0 - share
+    return kept
+
+
 def path_of(cls: type[Programme], name: str) -> str:
     """A programme's key in the run configuration: policy.screening.borders, policy.care."""
     return f"policy.{cls.kind}.{name}" if cls.named else f"policy.{cls.kind}"
@@ -138,7 +151,9 @@ class Programmes:
             raise ConfigError("config", problems)
 
     def run(self, stage: Stage, day: int, tally) -> None:
-        """Each programme of the stage, in order."""
+        """Each programme of the stage, in order (separate-area holds that are over end first)."""
+        if stage is Stage.SITES_ACT:
+            self.isolation.start_of_day()
         for programme in self.by_stage[stage]:
             programme.step(day, tally)
 
@@ -160,16 +175,11 @@ class Programmes:
         return offered, capacity
 
     def kept_infectiousness(self) -> np.ndarray:
-        """Share of infectiousness kept, by flags & REDUCES_INFECTIOUSNESS (isolated, in care)."""
-        removed = {int(ISOLATED): self.policy.isolation.effect}
+        """Share of infectiousness kept, by flags & REDUCES_INFECTIOUSNESS (isolated, separated, in care)."""
+        removed = {int(ISOLATED): self.policy.isolation.effect, int(SEPARATED): self.policy.isolation.separate_area_effect}
         for programme in self.running:
             removed.update(programme.removes_infectiousness())
-        kept = np.ones(FLAG_COMBINATIONS)
-        for combination in range(FLAG_COMBINATIONS):
-            for bit, share in removed.items():
-                if combination & bit:
-                    kept[combination] *= 1.0 - share
-        return kept
+        return kept_table(removed)
 
     def death_averted_in_care(self) -> float:
         return max([programme.averts_deaths() for programme in self.running], default=0.0)

@@ -4,14 +4,15 @@ Responsible for: testing people at the sites that screen, on the day they arrive
 (`on_arrival`), two days before they leave (`before_departure`: pre-embarkation checks 24 to 72
 hours before travel; people staying a single day are checked on arrival, a day before they
 leave), or everyone present that day (`all_present`: a mobile team's testing day), within each
-site's daily capacity, first come first served; then acting on positives: isolation at the site
-while places last (`when_full`: hold the person without isolation, or release them), a hold on
-travel, or referral (they leave the next day for a clinic or hospital the site has an edge to;
-sites without one hold them instead).
+site's daily capacity, first come first served; confirming the positives with a second test if
+configured; then acting on positives (sim.programmes.actions.Positives): isolation at the site
+while places last, for `isolation_days` during which travel waits (pre-departure checks so
+both delay travel and separate the person), then `when_full` (referral to care by default, a
+separate area, or release), or referral to care straight away.
 Reads: where, node, state, flags, hold_timer, arrival_day, leave_day. Writes: flags (ISOLATED,
-WAS_DETECTED, REFERRED), hold_timer, leave_day (referrals leave the next day).
+SEPARATED, IN_CARE, WAS_DETECTED, REFERRED), hold_timer, leave_day (referrals leave the next day).
 One step: select who is due (in parallel), serve them within capacity, test them, act on the
-positives. Draws: coverage and test result per person and day.
+positives. Draws: coverage, test and confirmation result per person and day.
 """
 
 from enum import Enum
@@ -26,6 +27,7 @@ from sim.fields import MAX_DAYS, Count, NonNegative, Probability, Strict, intege
 from sim.population import AT_NODE
 from sim.programme import Programme, Stage
 from sim.programmes import actions
+from sim.programmes.actions import POSITIVE_METRICS, Positives, WhenFull
 from sim.programmes.sites import SiteSelector
 from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
 from sim.rng import uniform_at, uniforms
@@ -35,10 +37,9 @@ from sim.selection import first_come_first_served
 class Action(Enum):
     """What happens to a positive."""
 
-    ISOLATE = "isolate"
-    HOLD = "hold"
-    REFER = "refer"
-    NONE = "none"
+    ISOLATE = "isolate"  # where places are free; the rest as when_full says
+    REFER = "refer"  # to a clinic or hospital the site has a route to, under care
+    NONE = "none"  # only counted (and detected)
 
 
 class Timing(Enum):
@@ -61,16 +62,23 @@ class ScreeningConfig(Strict):
     specificity: Optional[Probability] = None
     confirm_with: Optional[MethodChoice] = Field(
         None, description="a second test for the first test's positives; only those positive on both are acted on "
-                          "(a symptom check, then a test for the disease)")
+                          "(a symptom check, then a test for the disease); per disease, those not listed are not "
+                          "confirmed")
     coverage: Probability = 1.0
     capacity_per_day: Count = 1_000_000
     on_positive: Literal[tuple(action.value for action in Action)] = "isolate"
-    isolation_days: integer(ge=1, le=MAX_DAYS) = 10
+    isolation_days: integer(ge=1, le=MAX_DAYS) = 10  # in isolation or the separate area: travel waits
     isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
-    when_full: Literal["hold", "release"] = "hold"
-    hold_days: integer(ge=1, le=MAX_DAYS) = 3
+    when_full: WhenFull = Field("refer", description="when no isolation place is free: refer (to care; a site "
+                                                     "without a route to care keeps them in its separate area), "
+                                                     "separate_area, or release (sim/programmes/actions.py)")
     cost_per_test: Optional[NonNegative] = Field(None, description="None: the policy's test_costs for the method")
     sources: dict[str, str] = {}
+
+
+def confirmation_for(config: ScreeningConfig, disease: str) -> Optional[str]:
+    """The confirmatory test for this disease, if any (a disease a mapping leaves out has none)."""
+    return None if config.confirm_with is None else method_for(config.confirm_with, disease)
 
 
 def test_cost(policy, method: str, given: Optional[float]) -> Optional[float]:
@@ -122,7 +130,7 @@ class Screening(Programme):
     stage = Stage.SITES_ACT
     rank = 20
     metrics = ("screened", "confirmation_tests", "true_positives", "false_positives", "screening_capacity_reached",
-               "isolations", "isolation_full", "held", "referrals")
+               *POSITIVE_METRICS)
     cost_items = ("tests",)
 
     def __init__(self, model, name: str, config: ScreeningConfig):
@@ -131,13 +139,12 @@ class Screening(Programme):
         self.where = config.where.mask(routes.node_ids, routes.kind)
         self.test = Test.of(config.method, config.sensitivity, config.specificity, disease, model.disease.names)
         self.unit_cost = test_cost(policy, self.test.method, config.cost_per_test)
-        self.confirmation = (Test.of(config.confirm_with, None, None, disease, model.disease.names)
-                             if config.confirm_with is not None else None)
+        confirm = confirmation_for(config, disease.name)
+        self.confirmation = Test.of(confirm, None, None, disease, model.disease.names) if confirm is not None else None
         self.confirmation_cost = test_cost(policy, self.confirmation.method, None) if self.confirmation else 0.0
-        self.places = (routes.isolation_places if config.isolation_places is None
-                       else np.full_like(routes.isolation_places, config.isolation_places))
-        self.refers_to_care = np.array([routes.is_care[routes.edge_target[routes.out_start[n]:routes.out_start[n + 1]]].any()
-                                        for n in range(routes.node_count)])
+        places = (routes.isolation_places if config.isolation_places is None
+                  else np.full_like(routes.isolation_places, config.isolation_places))
+        self.positives = Positives(model, places, config.isolation_days, config.when_full)
         self.tests_today = np.zeros(routes.node_count, dtype=np.int64)
         self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
 
@@ -147,13 +154,13 @@ class Screening(Programme):
 
     @classmethod
     def run_problems(cls, path, config, policy, disease, states) -> list:
+        confirm = confirmation_for(config, disease.name)
         problems = test_problems(path, config.method, config.sensitivity, disease, states)
-        if config.confirm_with is not None:
-            problems += test_problems(f"{path}.confirm_with", config.confirm_with, None, disease, states)
+        if confirm is not None:
+            problems += test_problems(f"{path}.confirm_with", confirm, None, disease, states)
         if not problems:
             problems += cost_problems(path, policy, method_for(config.method, disease.name), config.cost_per_test)
-            if config.confirm_with is not None:
-                problems += cost_problems(path, policy, method_for(config.confirm_with, disease.name), None)
+            problems += cost_problems(path, policy, confirm, None)
         return problems
 
     def sites(self) -> np.ndarray:
@@ -187,24 +194,12 @@ class Screening(Programme):
         return uniforms(self.key(decision, day), self.model.people.uid[rows].astype(np.int64))
 
     def act_on(self, positives: np.ndarray, day: int, tally) -> None:
-        """Isolate, hold or refer the positives, as configured."""
-        people, cfg, node = self.model.people, self.config, self.model.people.node
-        action = Action(cfg.on_positive)
-        if action is Action.NONE:
-            return
-        held = positives
-        if action is Action.REFER:
-            to_care = self.refers_to_care[node[positives]]
-            actions.refer(people, positives[to_care], day)
-            tally.count("referrals", node[positives[to_care]])
-            held = positives[~to_care]  # no clinic or hospital to go to from here
-        elif action is Action.ISOLATE:
-            placed = self.model.programmes.isolation.admit(positives, self.places, cfg.isolation_days, day)
-            tally.count("isolations", node[positives[placed]])
-            tally.count("isolation_full", node[positives[~placed]])
-            held = positives[~placed] if cfg.when_full == "hold" else positives[:0]
-        actions.hold(people, held, cfg.hold_days)
-        tally.count("held", node[held])
+        """Isolate or refer the positives, as configured."""
+        action = Action(self.config.on_positive)
+        if action is Action.ISOLATE:
+            self.positives.isolate(positives, day, tally)
+        elif action is Action.REFER:
+            self.positives.refer(positives, day, tally)
 
     def problems(self, day: int) -> list[str]:
         over = np.flatnonzero(self.tests_today > self.capacity_today)
