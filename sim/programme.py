@@ -9,7 +9,8 @@ of `Programme` in a module of `sim/programmes/`, found there by the registry
 - `stage` (the stage of the day it runs in) and `rank` (its order within the stage);
 - `columns` (person columns it owns) and `flags` (flag bits it owns, by name);
 - `metrics` (daily counts per node it adds; summed into the run's summary unless listed in
-  `untotalled`) and `cost_items` (the summary's cost items it pays for);
+  `untotalled`) and `cost_items` (the summary's cost items it pays for, each with the unit its
+  volume is counted in: tests, doses, site-days), spent with `spend`;
 - its form in the baseline (`baseline`: by default none at all) and at zero strength
   (`at_zero_strength`, for the test that a programme that does nothing changes nothing).
 
@@ -48,13 +49,15 @@ class Programme:
     flags: ClassVar[tuple[str, ...]] = ()
     metrics: ClassVar[tuple[str, ...]] = ()
     untotalled: ClassVar[tuple[str, ...]] = ()  # metrics the summary does not sum
-    cost_items: ClassVar[tuple[str, ...]] = ()
+    cost_items: ClassVar[dict[str, str]] = {}  # cost item -> the unit of its volume ("test", "site-day")
 
     def __init__(self, model, name: str, config):
         self.model = model
         self.name = name
         self.config = config
-        self.cost = np.zeros((model.config.days, model.routes.node_count))  # [day, node], by `cost_item`
+        shape = (model.config.days, model.routes.node_count)
+        self.costs = {item: np.zeros(shape) for item in self.cost_items}  # [day, node] per item
+        self.volumes = dict.fromkeys(self.cost_items, 0.0)
 
     # ---------------------------------------------------------------- declared by the class
 
@@ -87,10 +90,10 @@ class Programme:
 
     # ---------------------------------------------------------------- called by the model
 
-    @property
-    def cost_item(self) -> str:
-        """The cost item `self.cost` adds to (the first of `cost_items`)."""
-        return self.cost_items[0]
+    def spend(self, item: str, day: int, volume: np.ndarray, unit_cost: float) -> None:
+        """Add `volume` units of a cost item (per node, on `day`) at `unit_cost` each."""
+        self.costs[item][day] += volume * unit_cost
+        self.volumes[item] += float(np.sum(volume))
 
     def stream(self, decision: str) -> int:
         return named_stream(f"{self.kind}.{self.name}.{decision}" if self.named else f"{self.kind}.{decision}")
@@ -125,7 +128,7 @@ class Programme:
         return np.zeros(self.model.routes.node_count, dtype=np.bool_)
 
     def cost_by_day_and_node(self) -> np.ndarray:
-        return self.cost
+        return sum(self.costs.values(), np.zeros((self.model.config.days, self.model.routes.node_count)))
 
     def summary(self) -> dict:
         """Figures for the run's summary beyond the totals of `metrics` (care's delay to care)."""

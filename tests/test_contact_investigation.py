@@ -103,8 +103,9 @@ def test_false_positive_contacts_are_not_put_in_care(run):
 
 def test_reached_contacts_are_costed(run):
     s = run().summary
-    expected = s["contacts_reached"] * (10.0 + 5.0)  # cost per contact, and the rapid antigen test's
-    assert s["costs"]["contact_investigation"] == pytest.approx(expected)
+    assert s["costs"]["contact_investigation"] == pytest.approx(s["contacts_reached"] * 10.0)  # cost per contact
+    assert s["costs"]["tests"] == pytest.approx(s["contacts_reached"] * 5.0)  # the rapid antigen test's
+    assert s["cost_volumes"]["contact_investigation"] == {"volume": s["contacts_reached"], "per": "contact"}
 
 
 def test_each_site_reaches_at_most_its_contacts_per_day(families, outbreak):

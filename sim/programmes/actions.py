@@ -28,6 +28,7 @@ from sim.selection import CHUNK, first_come_first_served
 WHEN_FULL = ("refer", "separate_area", "release")
 WhenFull = Literal[WHEN_FULL]
 POSITIVE_METRICS = ("isolations", "isolation_full", "referrals", "separated", "released")
+POSITIVE_COSTS = {"referrals": "referral", "separate_area": "person-day"}  # the programme's cost items they use
 UNINFECTED = ("susceptible", "recovered", "dead")
 
 
@@ -126,10 +127,12 @@ class IsolationPlaces:
 
 class Positives:
     """What a programme does with the people its test finds at a site (see the module's notes):
-    isolation while places last, then `when_full`. Counts each outcome by node."""
+    isolation while places last, then `when_full`. Counts each outcome by node, and costs
+    referrals and days in the separate area to the programme (isolation days are the policy's)."""
 
-    def __init__(self, model, places: np.ndarray, isolation_days: int, when_full: str):
-        self.model = model
+    def __init__(self, programme, places: np.ndarray, isolation_days: int, when_full: str):
+        self.programme = programme
+        self.model = model = programme.model
         self.places = places
         self.isolation_days = isolation_days
         self.when_full = when_full
@@ -148,7 +151,7 @@ class Positives:
         if self.when_full == "refer":
             self.refer(rows, day, tally)
         elif self.when_full == "separate_area":
-            self.separate(rows, tally)
+            self.separate(rows, day, tally)
         else:
             tally.count("released", self.model.people.node[rows])
 
@@ -161,8 +164,15 @@ class Positives:
         refer(people, referred, day)
         people.flags[referred[self.infected[people.state[referred]]]] |= IN_CARE
         tally.count("referrals", people.node[referred])
-        self.separate(rows[~to_care], tally)
+        self.programme.spend("referrals", day, self.per_node(referred), self.model.config.policy.isolation.cost_per_referral)
+        self.separate(rows[~to_care], day, tally)
 
-    def separate(self, rows: np.ndarray, tally) -> None:
+    def separate(self, rows: np.ndarray, day: int, tally) -> None:
+        """Into the separate area for the isolation days (costed for them all at once)."""
         self.model.programmes.isolation.separate(rows, self.isolation_days)
         tally.count("separated", self.model.people.node[rows])
+        self.programme.spend("separate_area", day, self.per_node(rows) * self.isolation_days,
+                             self.model.config.policy.isolation.separate_area_cost_per_day)
+
+    def per_node(self, rows: np.ndarray) -> np.ndarray:
+        return np.bincount(self.model.people.node[rows], minlength=self.model.routes.node_count)

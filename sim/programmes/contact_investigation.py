@@ -23,11 +23,12 @@ import numba as nb
 import numpy as np
 from pydantic import Field
 
-from sim.fields import MAX_DAYS, Count, Identifier, NonNegative, Probability, Strict, integer
+from sim.fields import MAX_DAYS, Count, Identifier, Probability, Strict, integer
 from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
 from sim.programme import Programme, Stage
 from sim.programmes import actions
-from sim.programmes.actions import POSITIVE_METRICS, Positives, WhenFull
+from sim.programmes.actions import POSITIVE_COSTS, POSITIVE_METRICS, Positives, WhenFull
+from sim.programmes.money import Money
 from sim.programmes.screening import cost_problems, test_cost
 from sim.programmes.sites import SiteSelector
 from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
@@ -48,7 +49,7 @@ class ContactInvestigationConfig(Strict):
     isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
     when_full: WhenFull = Field("refer", description="positives who find no isolation place: as screening's")
     vaccination: Optional[Identifier] = None  # a vaccination programme whose next dose contacts are offered
-    cost_per_contact: NonNegative = Field(10.0, description="assumption (range 5-30 EUR): about half an hour of a "
+    cost_per_contact: Money = Field(10.0, description="assumption (range 5-30 EUR): about half an hour of a "
                                                              "health worker's and an interpreter's time per contact, "
                                                              "beside the test's own cost")
     sources: dict[str, str] = {}
@@ -100,7 +101,7 @@ class ContactInvestigation(Programme):
     rank = 35  # after vaccination: ring vaccination draws on the supply it has left
     flags = ("investigated",)
     metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated", *POSITIVE_METRICS)
-    cost_items = ("contact_investigation",)
+    cost_items = {"contact_investigation": "contact", "tests": "test", **POSITIVE_COSTS}
 
     def __init__(self, model, name: str, config: ContactInvestigationConfig):
         super().__init__(model, name, config)
@@ -109,8 +110,8 @@ class ContactInvestigation(Programme):
         self.test = Test.of(config.method, config.sensitivity, config.specificity, model.config.disease, model.disease.names)
         places = (routes.isolation_places if config.isolation_places is None
                   else np.full_like(routes.isolation_places, config.isolation_places))
-        self.positives = Positives(model, places, config.isolation_days, config.when_full)
-        self.unit_cost = config.cost_per_contact + test_cost(model.config.policy, self.test.method, None)
+        self.positives = Positives(self, places, config.isolation_days, config.when_full)
+        self.test_cost = test_cost(model.config.policy, self.test.method, None)
         self.reached_today = np.zeros(routes.node_count, dtype=np.int64)
         self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
 
@@ -151,7 +152,8 @@ class ContactInvestigation(Programme):
         self.act_on(reached[positive], day, tally)
         self.vaccinate(reached[~positive], day, tally)
         self.reached_today, self.capacity_today = np.bincount(node[reached], minlength=model.routes.node_count), capacity
-        self.cost[day] += self.reached_today * self.unit_cost
+        self.spend("contact_investigation", day, self.reached_today, cfg.cost_per_contact)
+        self.spend("tests", day, self.reached_today, self.test_cost)
 
     def act_on(self, positives: np.ndarray, day: int, tally) -> None:
         """Positive contacts: detected, isolated while places last (else as `when_full` says),

@@ -75,7 +75,7 @@ def section(cls) -> str:
         f"- person columns: {', '.join(f'`{c.name}` ({c.dtype.__name__})' for c in cls.columns) or 'none'}",
         f"- flag bits: {', '.join(f'`{flag}`' for flag in cls.flags) or 'none'}",
         f"- metrics per node and day: {', '.join(f'`{m}`' for m in cls.metrics) or 'none'}",
-        f"- cost items: {', '.join(f'`{item}`' for item in cls.cost_items) or 'none'}",
+        f"- cost items: {', '.join(f'`{item}` (per {unit})' for item, unit in cls.cost_items.items()) or 'none'}",
         "",
         "| key | type | default | bounds | source or note |",
         "|---|---|---|---|---|",

@@ -13,11 +13,12 @@ from pydantic import create_model, model_validator
 
 from sim.diagnostics import METHOD_NAMES
 from sim.errors import ConfigError, Problem
-from sim.fields import Count, Identifier, NonNegative, Probability, Strict
+from sim.fields import Count, Identifier, Probability, Strict
 from sim.kernels import FLAG_COMBINATIONS
 from sim.population import ISOLATED, SEPARATED, Column
 from sim.programme import Programme, Stage
 from sim.programmes.actions import IsolationPlaces
+from sim.programmes.money import Currency, Money, foreign_costs
 from sim.programmes.registry import programme_classes
 from sim.programmes.sites import SiteSelector
 
@@ -28,7 +29,9 @@ class IsolationConfig(Strict):
 
     effect: Probability  # share of infectiousness removed in a site's isolation area
     separate_area_effect: Probability  # share removed in a separate area (a tent or room apart, masks)
-    cost_per_day: NonNegative  # per person isolated, per day
+    cost_per_day: Money  # per person isolated, per day
+    separate_area_cost_per_day: Money  # per person in a separate area, per day
+    cost_per_referral: Money  # transport to a clinic or hospital and an assessment there
     sources: dict[str, str] = {}
 
 
@@ -42,11 +45,21 @@ class PolicyBase(Strict):
     changed from the command line: policy.screening.borders.sensitivity=0.9"""
 
     name: Identifier
-    currency: str
+    currency: Currency  # of every cost of the policy
     isolation: IsolationConfig
     surveillance: SurveillanceConfig
-    test_costs: dict[Literal[METHOD_NAMES], NonNegative] = {}  # per test of each method, in `currency`
+    test_costs: dict[Literal[METHOD_NAMES], Money] = {}  # per test of each method
+    dose_costs: dict[Identifier, Money] = {}  # per dose of each disease's vaccine, delivered
     sources: dict[str, str] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _costs_in_its_currency(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("currency"), str):
+            foreign = foreign_costs({key: value for key, value in data.items() if key != "currency"}, data["currency"])
+            if foreign:
+                raise ValueError("; ".join(foreign))
+        return data
 
     @model_validator(mode="after")
     def _programmes_fit(self):
@@ -201,13 +214,20 @@ class Programmes:
         """[day, node] cost of every programme, and of isolation days."""
         return sum((programme.cost_by_day_and_node() for programme in self.running), self.isolation_cost())
 
-    def costs(self) -> dict:
-        """Cost by item, for every item any programme kind has (0 where none ran)."""
-        items = {item: 0.0 for cls in programme_classes() for item in cls.cost_items}
+    def costs(self) -> tuple[dict, dict]:
+        """Cost by item, for every item any programme kind has (0 where none ran), with the
+        total; and each item's volume and unit (tests, doses, site-days, person-days)."""
+        units = {item: unit for cls in programme_classes() for item, unit in cls.cost_items.items()}
+        items, volumes = dict.fromkeys(units, 0.0), dict.fromkeys(units, 0.0)
         for programme in self.running:
-            items[programme.cost_item] += float(programme.cost_by_day_and_node().sum())
+            for item, cost in programme.costs.items():
+                items[item] += float(cost.sum())
+                volumes[item] += programme.volumes[item]
         items["isolation"] = float(self.isolation_cost().sum())
-        return {"currency": self.policy.currency, **items, "total": float(np.sum(list(items.values())))}
+        units["isolation"] = "person-day"
+        volumes["isolation"] = float(self.model.recorder.metric("migrants", "isolated").sum())
+        costs = {"currency": self.policy.currency, **items, "total": float(np.sum(list(items.values())))}
+        return costs, {item: {"volume": volumes[item], "per": units[item]} for item in items}
 
     def summary(self) -> dict:
         """Totals of every programme kind's metrics, each programme's own figures, costs."""
@@ -216,4 +236,6 @@ class Programmes:
                   for cls in programme_classes() for name in cls.metrics if name not in cls.untotalled}
         for programme in self.running:
             totals.update(programme.summary())
-        return {**totals, "isolation_days": int(recorder.metric("migrants", "isolated").sum()), "costs": self.costs()}
+        costs, volumes = self.costs()
+        return {**totals, "isolation_days": int(recorder.metric("migrants", "isolated").sum()), "costs": costs,
+                "cost_volumes": volumes}

@@ -23,11 +23,12 @@ import numpy as np
 from pydantic import Field
 
 from sim.errors import Problem
-from sim.fields import MAX_DAYS, Count, NonNegative, Probability, Strict, integer
+from sim.fields import MAX_DAYS, Count, Probability, Strict, integer
 from sim.population import AT_NODE
 from sim.programme import Programme, Stage
 from sim.programmes import actions
-from sim.programmes.actions import POSITIVE_METRICS, Positives, WhenFull
+from sim.programmes.actions import POSITIVE_COSTS, POSITIVE_METRICS, Positives, WhenFull
+from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
 from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
 from sim.rng import uniform_at, uniforms
@@ -72,7 +73,7 @@ class ScreeningConfig(Strict):
     when_full: WhenFull = Field("refer", description="when no isolation place is free: refer (to care; a site "
                                                      "without a route to care keeps them in its separate area), "
                                                      "separate_area, or release (sim/programmes/actions.py)")
-    cost_per_test: Optional[NonNegative] = Field(None, description="None: the policy's test_costs for the method")
+    cost_per_test: Optional[Money] = Field(None, description="None: the policy's test_costs for the method")
     sources: dict[str, str] = {}
 
 
@@ -131,7 +132,7 @@ class Screening(Programme):
     rank = 20
     metrics = ("screened", "confirmation_tests", "true_positives", "false_positives", "screening_capacity_reached",
                *POSITIVE_METRICS)
-    cost_items = ("tests",)
+    cost_items = {"tests": "test", **POSITIVE_COSTS}
 
     def __init__(self, model, name: str, config: ScreeningConfig):
         super().__init__(model, name, config)
@@ -144,7 +145,7 @@ class Screening(Programme):
         self.confirmation_cost = test_cost(policy, self.confirmation.method, None) if self.confirmation else 0.0
         places = (routes.isolation_places if config.isolation_places is None
                   else np.full_like(routes.isolation_places, config.isolation_places))
-        self.positives = Positives(model, places, config.isolation_days, config.when_full)
+        self.positives = Positives(self, places, config.isolation_days, config.when_full)
         self.tests_today = np.zeros(routes.node_count, dtype=np.int64)
         self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
 
@@ -179,7 +180,7 @@ class Screening(Programme):
         positives = tested[self.test.positive(people.state[tested], self.draws("test", day, tested))]
         if self.confirmation is not None:
             tally.count("confirmation_tests", node[positives])
-            self.cost[day] += np.bincount(node[positives], minlength=model.routes.node_count) * self.confirmation_cost
+            self.spend("tests", day, np.bincount(node[positives], minlength=model.routes.node_count), self.confirmation_cost)
             positives = positives[self.confirmation.positive(people.state[positives], self.draws("confirm", day, positives))]
         infected = self.test.infected[people.state[positives]]
         tally.count("true_positives", node[positives[infected]])
@@ -188,7 +189,7 @@ class Screening(Programme):
         self.act_on(positives, day, tally)
         self.tests_today = np.bincount(node[tested], minlength=model.routes.node_count)
         self.capacity_today = capacity
-        self.cost[day] += self.tests_today * self.unit_cost
+        self.spend("tests", day, self.tests_today, self.unit_cost)
 
     def draws(self, decision: str, day: int, rows: np.ndarray) -> np.ndarray:
         return uniforms(self.key(decision, day), self.model.people.uid[rows].astype(np.int64))

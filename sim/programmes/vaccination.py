@@ -23,9 +23,11 @@ import numba as nb
 import numpy as np
 from pydantic import Field, model_validator
 
-from sim.fields import AGE_GROUPS, Count, Days, NonNegative, Probability, Strict, integer
+from sim.errors import Problem
+from sim.fields import AGE_GROUPS, Count, Days, Probability, Strict, integer
 from sim.population import AT_NODE, ON_EDGE, Column
 from sim.programme import Programme, Stage
+from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
 from sim.rng import uniform_at
 from sim.selection import first_come_first_served
@@ -53,8 +55,8 @@ class VaccinationConfig(Strict):
     reactive: Optional[Reactive] = None
     routine: bool = Field(True, description="false: doses only for the people another programme brings (the "
                                             "contacts of a case: ring vaccination), not for everyone present")
-    cost_per_dose: NonNegative = Field(
-        15.0, description="assumption: vaccine (UNICEF MMR price about 1-3 USD a dose) plus delivery by a site team")
+    cost_per_dose: Optional[Money] = Field(None, description="None: the policy's dose_costs for the run's disease "
+                                                             "(vaccine and delivery)")
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -121,7 +123,7 @@ class Vaccination(Programme):
         Column("last_dose_day", np.int16, owner="vaccination", doc="day of the last dose (LONG_AGO: at origin)"),
     )
     metrics = ("doses", "completed_schedules")
-    cost_items = ("doses",)
+    cost_items = {"doses": "dose"}
 
     def __init__(self, model, name: str, config: VaccinationConfig):
         super().__init__(model, name, config)
@@ -136,12 +138,21 @@ class Vaccination(Programme):
             accept_keys=np.array([self.key("accept", dose) for dose in range(config.doses)], dtype=np.uint64))
         self.level_by_dose = model.protection.level(config.efficacy_by_dose(model.disease.vaccine_efficacy))
         self.offer_today = self.offer
+        self.cost_per_dose = (config.cost_per_dose if config.cost_per_dose is not None
+                              else model.config.policy.dose_costs[model.config.disease.name])
         self.doses_today = np.zeros(routes.node_count, dtype=np.int64)
         self.supply_today = np.zeros(routes.node_count, dtype=np.int64)
 
     @classmethod
     def at_zero_strength(cls, config):
         return config.model_copy(update={"uptake": 0.0})
+
+    @classmethod
+    def run_problems(cls, path, config, policy, disease, states) -> list:
+        if config.cost_per_dose is None and disease.name not in policy.dose_costs:
+            return [Problem(f"policy.dose_costs.{disease.name}", "(missing)",
+                            f"a cost per dose of the {disease.name} vaccine (used by {path}), or {path}.cost_per_dose")]
+        return []
 
     @classmethod
     def protections(cls, config, disease_efficacy: float) -> tuple[float, ...]:
@@ -190,7 +201,7 @@ class Vaccination(Programme):
         tally.count("completed_schedules", people.node[given[people.doses[given] == cfg.doses]])
         counted = np.bincount(people.node[given], minlength=self.model.routes.node_count)
         self.doses_today += counted
-        self.cost[day] += counted * cfg.cost_per_dose
+        self.spend("doses", day, counted, self.cost_per_dose)
         return given
 
     def update_campaigns(self, day: int) -> None:
