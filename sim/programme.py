@@ -109,6 +109,11 @@ class Programme:
     def step(self, day: int, tally) -> None:
         """One day, in the programme's stage; add counts to `tally` (sim.kernels.Tally)."""
 
+    def before_exit(self, rows: np.ndarray, day: int, counts) -> None:
+        """`rows` leave the route at a destination at the start of `day` (tomorrow; seen at the
+        end of today, sim.programmes.watch): what this programme does or counts of it, with
+        `counts.count(metric, nodes)` for that day."""
+
     def brings(self, kind: str, name: str) -> tuple[int, int] | None:
         """A site and daily capacity this programme adds today to programme `kind`.`name` (mobile
         teams bring consultations, tests and doses), or None."""

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sim.disease import natural_history
 from sim.errors import ConfigError
 from sim.fields import MAX_DAYS, Count, Strict, integer
+from sim.outcomes import outcome_problems
 from sim.programmes.policy import PolicyConfig
 from sim.schema import DiseaseParams, ScenarioChoice, Transmission, problems_from
 
@@ -38,7 +39,8 @@ def parse_run_config(data: dict, source: str = "config") -> RunConfig:
         config = RunConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(source, problems_from(error, data)) from None
-    problems = config.policy.run_problems(config.disease, natural_history(config.disease).names)
+    states = natural_history(config.disease).names
+    problems = outcome_problems(config.disease, states) + config.policy.run_problems(config.disease, states)
     if problems:
         raise ConfigError(source, problems)
     return config

@@ -13,6 +13,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from sim.diagnostics import METHOD_NAMES, TestFigures
 from sim.errors import ConfigError, Problem
+from sim.outcomes import Outcomes
 from sim.fields import (
     AGE_GROUPS, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, NonNegative, Positive, Probability,
     Strict, integer, number, unwrap_sourced,
@@ -199,6 +200,8 @@ class DiseaseParams(Strict):
     vaccine_efficacy: Probability
     # the accuracy of each diagnostic test for this disease (a method not listed cannot be used)
     tests: dict[Literal[METHOD_NAMES], TestFigures] = {}
+    # disability weights of its states and hospital admissions (sim.outcomes): DALYs
+    outcomes: Optional[Outcomes] = None
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")

@@ -70,8 +70,10 @@ def test_stocks_counted_in_progression_are_the_end_of_day_census(policy):
     from sim.config import SCENARIO_DIR
     from sim.population import AT_NODE, ISOLATED, ON_EDGE
 
+    isolating = ["policy.screening.borders.confirm_with=null", "policy.screening.borders.specificity=0.95"]  # some to isolate
     model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"),
-                       run_config(config(*DEMO, "disease=measles", f"policy={policy}", "days=60")))
+                       run_config(config(*DEMO, "disease=measles", f"policy={policy}", "days=60",
+                                         *(isolating if policy == "combined" else []))))
     nodes, states = model.routes.node_count, len(model.disease.names)
     isolated_days = 0
     while model.running:

@@ -21,6 +21,7 @@ from sim.programmes.actions import IsolationPlaces
 from sim.programmes.money import Currency, Money, foreign_costs
 from sim.programmes.registry import programme_classes
 from sim.programmes.sites import SiteSelector
+from sim.programmes.watch import WATCH_METRICS, Watch
 
 
 class IsolationConfig(Strict):
@@ -107,8 +108,8 @@ class PolicyBase(Strict):
     @staticmethod
     def metric_names() -> tuple[str, ...]:
         """The metrics of every programme kind, in the order they run (a run records them all,
-        so every summary has the same keys whatever the policy)."""
-        return tuple(dict.fromkeys(name for cls in programme_classes() for name in cls.metrics))
+        so every summary has the same keys whatever the policy), and the day's end's (watch)."""
+        return tuple(dict.fromkeys((*(name for cls in programme_classes() for name in cls.metrics), *WATCH_METRICS)))
 
     def build(self, model) -> "Programmes":
         return Programmes(model, self)
@@ -148,6 +149,7 @@ class Programmes:
         self.policy = policy
         self.check(policy, model)
         self.isolation = IsolationPlaces(model)
+        self.watch = Watch(model)
         self.running = [cls(model, name, config) for cls, name, config in policy.programmes()]
         self.by_stage = {stage: [p for p in self.running if p.stage is stage] for stage in Stage}
 
@@ -169,8 +171,11 @@ class Programmes:
             self.isolation.start_of_day()
         for programme in self.by_stage[stage]:
             programme.step(day, tally)
+        if stage is Stage.CARE_SEEKING:  # the last stage that acts: the day's end
+            self.watch.end_of_day(day, tally)
 
     def on_arrival(self, people, rows: np.ndarray, vaccinated: np.ndarray) -> None:
+        self.watch.on_arrival(people, rows)
         for programme in self.running:
             programme.on_arrival(people, rows, vaccinated)
 
@@ -237,5 +242,5 @@ class Programmes:
         for programme in self.running:
             totals.update(programme.summary())
         costs, volumes = self.costs()
-        return {**totals, "isolation_days": int(recorder.metric("migrants", "isolated").sum()), "costs": costs,
-                "cost_volumes": volumes}
+        return {**totals, **self.watch.summary(), "isolation_days": int(recorder.metric("migrants", "isolated").sum()),
+                "costs": costs, "cost_volumes": volumes}
