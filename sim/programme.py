@@ -82,6 +82,13 @@ class Programme:
         return []
 
     @classmethod
+    def for_disease(cls, config, disease):
+        """The config with what it leaves to the disease filled in from it (a vaccination
+        programme's schedule and efficacy: sim.schema.Vaccine), so a run's config.json says what
+        was run. Called once the policy has no run_problems."""
+        return config
+
+    @classmethod
     def run_problems(cls, path: str, config, policy, disease, states: tuple[str, ...]) -> list:
         """What stops this programme running for this disease (sim.schema.DiseaseParams, with
         natural-history states `states`): a test with no figures for it, a cost it lacks. Found

@@ -34,7 +34,7 @@ class RunConfig(Strict):
 
 def parse_run_config(data: dict, source: str = "config") -> RunConfig:
     """Every key checked, then the policy against the disease (a test the disease has no figures
-    for, a cost the policy lacks)."""
+    for, a cost the policy lacks), then what the policy leaves to the disease filled in."""
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as error:
@@ -43,4 +43,4 @@ def parse_run_config(data: dict, source: str = "config") -> RunConfig:
     problems = outcome_problems(config.disease, states) + config.policy.run_problems(config.disease, states)
     if problems:
         raise ConfigError(source, problems)
-    return config
+    return config.model_copy(update={"policy": config.policy.for_disease(config.disease)})

@@ -183,6 +183,42 @@ class LatentInfection(Strict):
     clearance_per_year: number(ge=0, le=1)
 
 
+def non_decreasing_problem(efficacy: list[float]) -> str | None:
+    """A dose schedule's efficacies must not fall from one dose to the next (a later dose adds to
+    the protection of the earlier ones; waning is not a dose's efficacy)."""
+    falls = [f"dose {k + 2} ({efficacy[k + 1]}) after dose {k + 1} ({efficacy[k]})"
+             for k in range(len(efficacy) - 1) if efficacy[k + 1] < efficacy[k]]
+    return f"efficacy per dose must not decrease: {', '.join(falls)}" if falls else None
+
+
+class PostExposure(Strict):
+    """A dose given soon after infection can stop it (measles vaccine within 72 hours)."""
+
+    within_days: Days  # of infection
+    efficacy: Probability  # the chance that a dose given by then stops the infection
+
+
+class Vaccine(Strict):
+    """A disease's vaccine as delivered: efficacy after each dose of its schedule (no
+    interpolation), the days between doses and until protection starts, and how it protects:
+    `leaky` (each exposure's risk times 1 - efficacy) or `all_or_nothing` (a share equal to the
+    efficacy is fully protected, the rest not at all: primary vaccine failure)."""
+
+    efficacy_by_dose: Annotated[list[Probability], Field(min_length=1, max_length=5)]
+    interval_days: Days = 28
+    delay_days: Days = 14
+    mode: Literal["leaky", "all_or_nothing"] = "leaky"
+    post_exposure: Optional[PostExposure] = None
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _non_decreasing(self):
+        problem = non_decreasing_problem(self.efficacy_by_dose)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
 class DiseaseParams(Strict):
     name: Identifier
     r0: Positive
@@ -197,7 +233,8 @@ class DiseaseParams(Strict):
     symptomatic_fraction: Probability
     case_fatality: Probability
     relative_infectiousness: RelativeInfectiousness = RelativeInfectiousness()
-    vaccine_efficacy: Probability
+    vaccine_efficacy: Probability  # of a complete schedule, for people vaccinated at origin (leaky)
+    vaccine: Optional[Vaccine] = None  # the vaccine programmes give on the route
     # the accuracy of each diagnostic test for this disease (a method not listed cannot be used)
     tests: dict[Literal[METHOD_NAMES], TestFigures] = {}
     # disability weights of its states and hospital admissions (sim.outcomes): DALYs

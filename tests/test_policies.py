@@ -115,8 +115,8 @@ def test_a_programme_that_is_not_routine_gives_doses_only_when_brought_people():
 def test_second_dose_only_where_a_site_offers_it():
     """Vaccination at the transit camp only, 28 days between doses and a mean stay of 7 days:
     every dose, first or second, is given to someone present at the camp that day."""
-    model = model_for("policy=vaccinate_at_entry", "policy.vaccination.at_entry.where.kinds=[]",
-                      "policy.vaccination.at_entry.where.ids=[transit_camp]")
+    model = model_for("disease=measles", "policy=vaccinate_at_entry", "policy.vaccination.at_entry.where.kinds=[]",
+                      "policy.vaccination.at_entry.where.ids=[transit_camp]")  # a two-dose schedule
     camp = model.routes.index("transit_camp")
     second_doses = 0
     while model.running:

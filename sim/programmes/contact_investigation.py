@@ -9,7 +9,9 @@ contacts is reached, within the site's `contacts_per_day`, first come first serv
 tested with `method`. Positives are detected (surveillance reports them), isolated while the
 site's isolation places last (else as `when_full` says: sim.programmes.actions.Positives), and
 the infected among them put in care where the site has a medical team (care's sites); negatives are offered the next dose of the vaccination programme
-named by `vaccination`, if any, from what it has left today (ring vaccination). An index case's
+named by `vaccination`, if any, from what it has left today (ring vaccination; a dose within 72
+hours of a measles exposure may stop the infection: sim.programmes.vaccination), and with
+`ring_site` so is everyone present at the site where a case was investigated. An index case's
 group is investigated once.
 Reads: where, node, group, state, flags. Writes: flags (its own bit `investigated` on index
 cases; WAS_DETECTED, ISOLATED, SEPARATED, REFERRED, IN_CARE on contacts), hold_timer, leave_day; vaccination's columns through
@@ -33,7 +35,7 @@ from sim.programmes.screening import cost_problems, test_cost
 from sim.programmes.sites import SiteSelector
 from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
 from sim.rng import uniforms
-from sim.selection import first_come_first_served
+from sim.selection import CHUNK, first_come_first_served
 
 
 class ContactInvestigationConfig(Strict):
@@ -49,6 +51,8 @@ class ContactInvestigationConfig(Strict):
     isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
     when_full: WhenFull = Field("refer", description="positives who find no isolation place: as screening's")
     vaccination: Optional[Identifier] = None  # a vaccination programme whose next dose contacts are offered
+    ring_site: bool = Field(False, description="also offer that vaccination to everyone present at the site where a "
+                                               "case was investigated today (ring vaccination of the site)")
     cost_per_contact: Money = Field(10.0, description="assumption (range 5-30 EUR): about half an hour of a "
                                                              "health worker's and an interpreter's time per contact, "
                                                              "beside the test's own cost")
@@ -83,13 +87,19 @@ def mark_contacts(mask, people, sites):
 
 
 @nb.njit(cache=True, parallel=True)
-def mark_investigated(people, sites):
-    """The detected cases present at the programme's sites: their groups have now been investigated."""
-    where, node, flags = people.where, people.node, people.flags
+def mark_investigated(people, sites, node_count):
+    """The detected cases present at the programme's sites: their groups have now been
+    investigated. Returns how many were newly investigated at each node."""
+    count, where, node, flags = people.count, people.where, people.node, people.flags
     offered, investigated = sites.offered, sites.investigated
-    for i in nb.prange(people.count):
-        if where[i] == AT_NODE and offered[node[i]] and flags[i] & WAS_DETECTED:
-            flags[i] |= investigated
+    chunks = (count + CHUNK - 1) // CHUNK
+    per_chunk = np.zeros((chunks, node_count), dtype=np.int64)
+    for chunk in nb.prange(chunks):
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            if where[i] == AT_NODE and offered[node[i]] and flags[i] & WAS_DETECTED and not flags[i] & investigated:
+                flags[i] |= investigated
+                per_chunk[chunk, node[i]] += 1
+    return per_chunk.sum(axis=0)
 
 
 class ContactInvestigation(Programme):
@@ -100,7 +110,8 @@ class ContactInvestigation(Programme):
     stage = Stage.SITES_ACT
     rank = 35  # after vaccination: ring vaccination draws on the supply it has left
     flags = ("investigated",)
-    metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated", *POSITIVE_METRICS)
+    metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated", "site_vaccinated",
+               *POSITIVE_METRICS)
     cost_items = {"contact_investigation": "contact", "tests": "test", **POSITIVE_COSTS}
 
     def __init__(self, model, name: str, config: ContactInvestigationConfig):
@@ -131,6 +142,9 @@ class ContactInvestigation(Programme):
             if programme.vaccination is not None and programme.vaccination not in policy.vaccination:
                 problems.append(f"contact_investigation.{name}.vaccination: {programme.vaccination!r} is not a "
                                 f"vaccination programme of this policy")
+            if programme.ring_site and programme.vaccination is None:
+                problems.append(f"contact_investigation.{name}.ring_site: needs the vaccination programme to give "
+                                f"(vaccination: <name>)")
         return problems
 
     def sites(self) -> np.ndarray:
@@ -142,7 +156,7 @@ class ContactInvestigation(Programme):
         sites = Sites(offered, people.flag_bits["investigated"])
         mark_contacts(model.selection.mask(people), people.view(), sites)
         contacts = model.selection.rows()
-        mark_investigated(people.view(), sites)
+        index_cases = mark_investigated(people.view(), sites, model.routes.node_count)
         reach = uniforms(self.key("reach", day), people.uid[contacts].astype(np.int64)) < cfg.coverage
         reached = contacts[reach][first_come_first_served(contacts[reach], people.node, capacity)]
         node = people.node
@@ -151,6 +165,8 @@ class ContactInvestigation(Programme):
         positive = self.test.positive(people.state[reached], u)
         self.act_on(reached[positive], day, tally)
         self.vaccinate(reached[~positive], day, tally)
+        if cfg.ring_site and index_cases.any():
+            self.vaccinate_sites(index_cases > 0, day, tally)
         self.reached_today, self.capacity_today = np.bincount(node[reached], minlength=model.routes.node_count), capacity
         self.spend("contact_investigation", day, self.reached_today, cfg.cost_per_contact)
         self.spend("tests", day, self.reached_today, self.test_cost)
@@ -175,10 +191,18 @@ class ContactInvestigation(Programme):
         """Ring vaccination: the next dose of the named programme, from what it has left today."""
         if self.config.vaccination is None:
             return
-        programme = next(p for p in self.model.programmes.running
-                         if p.kind == "vaccination" and p.name == self.config.vaccination)
-        given = programme.give(negatives, day, tally)
+        given = self.ring_programme().give(negatives, day, tally)
         tally.count("contacts_vaccinated", self.model.people.node[given])
+
+    def vaccinate_sites(self, sites: np.ndarray, day: int, tally) -> None:
+        """Ring vaccination of the site: everyone present where a case was investigated today."""
+        people = self.model.people
+        present = np.flatnonzero((people.where[: people.count] == AT_NODE) & sites[people.node[: people.count]])
+        given = self.ring_programme().give(present, day, tally)
+        tally.count("site_vaccinated", people.node[given])
+
+    def ring_programme(self):
+        return next(p for p in self.model.programmes.running if p.kind == "vaccination" and p.name == self.config.vaccination)
 
     def problems(self, day: int) -> list[str]:
         over = np.flatnonzero(self.reached_today > self.capacity_today)

@@ -74,6 +74,14 @@ class PolicyBase(Strict):
         return [problem for cls, name, config in self.programmes()
                 for problem in cls.run_problems(path_of(cls, name), config, self, disease, states)]
 
+    def for_disease(self, disease) -> "PolicyBase":
+        """Every programme with what it leaves to the disease filled in (Programme.for_disease)."""
+        def resolved(cls, value):
+            if cls.named:
+                return {name: cls.for_disease(config, disease) for name, config in value.items()}
+            return cls.for_disease(value, disease)
+        return self.model_copy(update={cls.kind: resolved(cls, getattr(self, cls.kind)) for cls in programme_classes()})
+
     def programmes(self) -> list[tuple[type[Programme], str, object]]:
         """(class, name, config) of each programme, in the order they run."""
         found = []
@@ -158,6 +166,9 @@ class Programmes:
         """Every site a programme names is a node of the scenario, and the policy can run for the
         disease (sim.runconfig checks that too, but a RunConfig may be built by hand)."""
         problems = policy.run_problems(model.config.disease, model.disease.names)
+        if policy.for_disease(model.config.disease) != policy:
+            problems.append(Problem("policy", None, "not filled in from the disease (a vaccination programme's schedule): "
+                                                    "make the run configuration with sim.run_config"))
         for cls, name, config in policy.programmes():
             for key, value in config:
                 if isinstance(value, SiteSelector):
