@@ -219,6 +219,39 @@ class Vaccine(Strict):
         return self
 
 
+class TreatmentCourse(Strict):
+    """A course of treatment of the active disease (drug-susceptible TB: 2 months of four drugs,
+    4 of two): its phases, how infectious a patient stays, deaths, defaults while staying in one
+    place, and relapse after cure. A programme starts it (sim.programmes.treatment); the states
+    are the natural history's (sim.disease)."""
+
+    days: integer(ge=2, le=MAX_DAYS)  # the whole course
+    intensive_days: integer(ge=1, le=MAX_DAYS)  # the first phase (disability continues through it)
+    infectious_days: Days  # from the start until no longer infectious
+    case_fatality: Probability  # deaths during the course
+    default_per_month: Probability  # stopping treatment while staying in one place
+    interrupted_days: Stage  # after a default, until the disease is back
+    relapse: Probability  # after completing it
+    relapse_days: Stage  # from completion to the relapse
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _phases(self):
+        if not self.infectious_days <= self.intensive_days < self.days:
+            raise ValueError("need infectious_days <= intensive_days < days")
+        return self
+
+
+class PreventiveTherapy(Strict):
+    """Treatment of a latent infection (TB preventive therapy): its length, the share who
+    complete it, and the share of completers whose infection it clears."""
+
+    days: integer(ge=1, le=MAX_DAYS)
+    completion: Probability
+    efficacy: Probability
+    sources: dict[str, str] = {}
+
+
 class DiseaseParams(Strict):
     name: Identifier
     r0: Positive
@@ -235,6 +268,11 @@ class DiseaseParams(Strict):
     relative_infectiousness: RelativeInfectiousness = RelativeInfectiousness()
     vaccine_efficacy: Probability  # of a complete schedule, for people vaccinated at origin (leaky)
     vaccine: Optional[Vaccine] = None  # the vaccine programmes give on the route
+    # case fatality of cases in care (cholera with oral rehydration: below 1%); None: care's
+    # treatment_effect applies
+    care_case_fatality: Optional[Probability] = None
+    treatment: Optional[TreatmentCourse] = None  # of active disease (TB)
+    preventive_therapy: Optional[PreventiveTherapy] = None  # of latent infection (TB)
     # the accuracy of each diagnostic test for this disease (a method not listed cannot be used)
     tests: dict[Literal[METHOD_NAMES], TestFigures] = {}
     # disability weights of its states and hospital admissions (sim.outcomes): DALYs
@@ -251,6 +289,10 @@ class DiseaseParams(Strict):
             raise ValueError("asymptomatic.mean must be > 0 when symptomatic_fraction < 1")
         if self.prodrome is not None and self.prodrome.mean <= 0:
             raise ValueError("prodrome.mean must be > 0 (leave prodrome out for a disease without one)")
+        if self.preventive_therapy is not None and self.latent_infection is None:
+            raise ValueError("preventive_therapy needs a latent_infection to treat")
+        if self.care_case_fatality is not None and self.care_case_fatality > self.case_fatality:
+            raise ValueError("care_case_fatality must be at most case_fatality (care does not kill)")
         return self
 
 

@@ -5,7 +5,7 @@ rules."""
 import numpy as np
 import pytest
 
-from conftest import DEMO, config
+from conftest import DEMO, bundle_disease, config
 from sim import RouteModel, load_scenario, run_config, simulate
 from sim.config import CONFIG_DIR, SCENARIO_DIR
 from sim.population import AT_NODE
@@ -31,10 +31,12 @@ def test_zero_strength_reproduces_baseline(baseline, policy):
     """Each shipped bundle with every programme at zero strength (each programme kind says what
     that is: sim.programme.Programme.at_zero_strength) gives the baseline's time series exactly,
     but the cost (an idle mobile team still costs its days)."""
-    cfg = run_config(config(*BASE, f"policy={policy}"))
+    disease = bundle_disease(policy, "covid19")
+    cfg = run_config(config(*BASE, f"disease={disease}", f"policy={policy}"))
     weak = simulate(cfg.model_copy(update={"policy": cfg.policy.at_zero_strength()}), compare_to_baseline=False)
+    same = baseline if disease == "covid19" else run("policy=baseline", f"disease={disease}")
     outcomes = lambda result: result.timeseries.query("metric != 'cost'").value.to_numpy()
-    np.testing.assert_array_equal(outcomes(weak), outcomes(baseline))
+    np.testing.assert_array_equal(outcomes(weak), outcomes(same))
 
 
 def total(result, metric, node=None):

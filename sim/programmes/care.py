@@ -25,9 +25,8 @@ import numpy as np
 
 from sim.errors import Problem
 from sim.fields import NODE_KINDS, Count, Positive, Probability, Strict
-from sim.population import AT_NODE, IN_CARE, WAS_DETECTED, Column
+from sim.population import AT_NODE, IN_CARE, Column
 from sim.programme import Programme, Stage
-from sim.programmes import actions
 from sim.programmes.money import Money
 from sim.rng import uniform_at, uniforms
 from sim.selection import first_come_first_served
@@ -86,7 +85,7 @@ class CareConfig(Strict):
     on_site_kinds: list[Literal[NODE_KINDS]]  # kinds of site with an on-site medical team
     consultations_per_day: dict[Literal[NODE_KINDS], Count]
     isolation_effect: Probability  # share of infectiousness removed while in care
-    treatment_effect: Probability  # share of deaths averted by care
+    treatment_effect: Probability  # share of deaths averted by care (unless the disease gives its care_case_fatality)
     diagnosis_probability: Probability
     cost_per_consultation: Money
     intervention_costs: dict[Literal[tuple(INTERVENTIONS)], InterventionCost] = {}  # per unit of PAID_PER
@@ -211,9 +210,8 @@ class Care(Programme):
         delay = day - people.state_day[seen].astype(np.int64)
         tally.count("days_to_care", node[seen], weights=delay)
         self.delay_histogram += np.bincount(np.minimum(delay, DELAY_BINS - 1), minlength=DELAY_BINS)
-        undetected = seen[(people.flags[seen] & WAS_DETECTED) == 0]
-        draws = uniforms(self.key("diagnosis", day), people.uid[undetected].astype(np.int64))
-        tally.count("detected", node[actions.detect(people, undetected[draws < cfg.diagnosis_probability])])
+        draws = uniforms(self.key("diagnosis", day), people.uid[seen].astype(np.int64))
+        tally.count("detected", node[model.programmes.diagnose(seen[draws < cfg.diagnosis_probability])])
         self.seen_today = np.bincount(node[seen], minlength=model.routes.node_count)
         self.spend("consultations", day, self.seen_today, cfg.cost_per_consultation)
         self.pay_for_the_day(day, seen, capacity > 0)
@@ -232,7 +230,12 @@ class Care(Programme):
         return {int(IN_CARE): self.config.isolation_effect}
 
     def averts_deaths(self) -> float:
-        return self.config.treatment_effect
+        """The disease's case fatality in care, where its config gives one (cholera with oral
+        rehydration), else care's treatment effect."""
+        disease = self.model.config.disease
+        if disease.care_case_fatality is None:
+            return self.config.treatment_effect
+        return 1.0 - disease.care_case_fatality / disease.case_fatality if disease.case_fatality > 0 else 0.0
 
     def summary(self) -> dict:
         recorder = self.model.recorder

@@ -28,7 +28,6 @@ from pydantic import Field
 from sim.fields import MAX_DAYS, Count, Identifier, Probability, Strict, integer
 from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
 from sim.programme import Programme, Stage
-from sim.programmes import actions
 from sim.programmes.actions import POSITIVE_COSTS, POSITIVE_METRICS, Positives, WhenFull
 from sim.programmes.money import Money
 from sim.programmes.screening import cost_problems, test_cost
@@ -177,7 +176,7 @@ class ContactInvestigation(Programme):
         people, node = self.model.people, self.model.people.node
         tally.count("contacts_positive", node[positives])
         infected = positives[self.test.infected[people.state[positives]]]
-        tally.count("detected", node[actions.detect(people, infected)])
+        tally.count("detected", node[self.model.programmes.diagnose(infected)])
         self.positives.isolate(positives, day, tally)
         care_here = np.zeros(self.model.routes.node_count, dtype=np.bool_)
         for programme in self.model.programmes.running:

@@ -17,7 +17,7 @@ from sim.fields import Count, Identifier, Probability, Strict
 from sim.kernels import FLAG_COMBINATIONS
 from sim.population import ISOLATED, SEPARATED, Column
 from sim.programme import Programme, Stage
-from sim.programmes.actions import IsolationPlaces
+from sim.programmes.actions import IsolationPlaces, detect
 from sim.programmes.money import Currency, Money, foreign_costs
 from sim.programmes.registry import programme_classes
 from sim.programmes.sites import SiteSelector
@@ -46,6 +46,7 @@ class PolicyBase(Strict):
     changed from the command line: policy.screening.borders.sensitivity=0.9"""
 
     name: Identifier
+    for_diseases: list[Identifier] = []  # the diseases a bundle is made for (TB screening); empty: any
     currency: Currency  # of every cost of the policy
     isolation: IsolationConfig
     surveillance: SurveillanceConfig
@@ -70,7 +71,10 @@ class PolicyBase(Strict):
         return self
 
     def run_problems(self, disease, states: tuple[str, ...]) -> list[Problem]:
-        """What stops this policy running for this disease: each programme's (Programme.run_problems)."""
+        """What stops this policy running for this disease: a bundle made for others, and each
+        programme's (Programme.run_problems)."""
+        if self.for_diseases and disease.name not in self.for_diseases:
+            return [Problem("policy.for_diseases", disease.name, f"the diseases bundle {self.name} is made for: {self.for_diseases}")]
         return [problem for cls, name, config in self.programmes()
                 for problem in cls.run_problems(path_of(cls, name), config, self, disease, states)]
 
@@ -158,6 +162,7 @@ class Programmes:
         self.check(policy, model)
         self.isolation = IsolationPlaces(model)
         self.watch = Watch(model)
+        self.diagnosed = []  # uids of the people diagnosed since the last sites' stage, per call of diagnose
         self.running = [cls(model, name, config) for cls, name, config in policy.programmes()]
         self.by_stage = {stage: [p for p in self.running if p.stage is stage] for stage in Stage}
 
@@ -182,6 +187,8 @@ class Programmes:
             self.isolation.start_of_day()
         for programme in self.by_stage[stage]:
             programme.step(day, tally)
+        if stage is Stage.SITES_ACT:  # the programmes that start treatment have read them
+            self.diagnosed = []
         if stage is Stage.CARE_SEEKING:  # the last stage that acts: the day's end
             self.watch.end_of_day(day, tally)
 
@@ -189,6 +196,24 @@ class Programmes:
         self.watch.on_arrival(people, rows)
         for programme in self.running:
             programme.on_arrival(people, rows, vaccinated)
+
+    def diagnose(self, rows: np.ndarray) -> np.ndarray:
+        """Infected people a programme diagnosed (a positive test, a diagnosis in care): they are
+        detected, for surveillance, and listed for the programmes that treat them, which read the
+        list at the end of the next sites' stage (newly_diagnosed: in care yesterday, or by a test
+        today). Returns those detected for the first time."""
+        self.diagnosed.append(self.model.people.uid[rows].astype(np.int64))
+        return detect(self.model.people, rows)
+
+    def newly_diagnosed(self) -> np.ndarray:
+        return np.unique(np.concatenate(self.diagnosed)) if self.diagnosed else np.zeros(0, dtype=np.int64)
+
+    def care_offered_today(self) -> np.ndarray:
+        """Bool per node: sites where care is offered today (its own sites and mobile teams)."""
+        care = next((p for p in self.running if p.kind == "care"), None)
+        if care is None:
+            return np.zeros(self.model.routes.node_count, dtype=np.bool_)
+        return self.offer(care.kind, care.name, care.on_site, care.per_site)[1] > 0
 
     def offer(self, kind: str, name: str, where: np.ndarray, per_site) -> tuple[np.ndarray, np.ndarray]:
         """Where programme `kind`.`name` is offered today and its capacity at each site: its own

@@ -24,9 +24,8 @@ from pydantic import Field
 
 from sim.errors import Problem
 from sim.fields import MAX_DAYS, Count, Probability, Strict, integer
-from sim.population import AT_NODE
+from sim.population import AT_NODE, Column
 from sim.programme import Programme, Stage
-from sim.programmes import actions
 from sim.programmes.actions import POSITIVE_COSTS, POSITIVE_METRICS, Positives, WhenFull
 from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
@@ -66,6 +65,8 @@ class ScreeningConfig(Strict):
                           "(a symptom check, then a test for the disease); per disease, those not listed are not "
                           "confirmed")
     coverage: Probability = 1.0
+    once: bool = Field(False, description="each person screened once by this programme, at the first of its sites "
+                                          "they reach (registration screening), not at every site")
     capacity_per_day: Count = 1_000_000
     on_positive: Literal[tuple(action.value for action in Action)] = "isolate"
     isolation_days: integer(ge=1, le=MAX_DAYS) = 10  # in isolation or the separate area: travel waits
@@ -101,17 +102,19 @@ class Due(NamedTuple):
     timing: int  # Timing code
     coverage: float
     coverage_key: np.uint64
+    once: np.uint8  # the programme's bit of the `screenings` column if it screens each person once, else 0
 
 
 @nb.njit(cache=True, parallel=True)
-def mark_due(mask, people, day, due):
+def mark_due(mask, people, screenings, day, due):
     """In parallel: who is due a test today if capacity lasts (present where the programme is
-    offered, not held, at the programme's moment of the stay, and reached by its coverage)."""
+    offered, not held, at the programme's moment of the stay, reached by its coverage, and not
+    screened by it before if it screens once)."""
     uid, where, node, hold_timer = people.uid, people.where, people.node, people.hold_timer
     arrival_day, leave_day = people.arrival_day, people.leave_day
-    offered, timing, coverage, coverage_key = due.offered, due.timing, due.coverage, due.coverage_key
+    offered, timing, coverage, coverage_key, once = due.offered, due.timing, due.coverage, due.coverage_key, due.once
     for i in nb.prange(people.count):
-        chosen = True  # the rarest condition first
+        chosen = not screenings[i] & once  # the rarest condition first
         if timing == 0 and arrival_day[i] != day:
             chosen = False
         elif timing == 1:
@@ -130,6 +133,8 @@ class Screening(Programme):
     Config = ScreeningConfig
     stage = Stage.SITES_ACT
     rank = 20
+    columns = (Column("screenings", np.uint8, owner="screening",
+                      doc="a bit for each screening programme (in the policy's order) that screens once and has screened the person"),)
     metrics = ("screened", "confirmation_tests", "true_positives", "false_positives", "screening_capacity_reached",
                *POSITIVE_METRICS)
     cost_items = {"tests": "test", **POSITIVE_COSTS}
@@ -146,12 +151,19 @@ class Screening(Programme):
         places = (routes.isolation_places if config.isolation_places is None
                   else np.full_like(routes.isolation_places, config.isolation_places))
         self.positives = Positives(self, places, config.isolation_days, config.when_full)
+        position = list(model.config.policy.screening).index(name)
+        self.once = np.uint8(1 << position if config.once else 0)
         self.tests_today = np.zeros(routes.node_count, dtype=np.int64)
         self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
 
     @classmethod
     def at_zero_strength(cls, config):
         return config.model_copy(update={"coverage": 0.0})
+
+    @classmethod
+    def policy_problems(cls, policy) -> list[str]:
+        """A person's `screenings` byte has a bit per programme."""
+        return [f"screening: at most 8 programmes ({len(policy.screening)} given)"] if len(policy.screening) > 8 else []
 
     @classmethod
     def run_problems(cls, path, config, policy, disease, states) -> list:
@@ -170,13 +182,14 @@ class Screening(Programme):
     def step(self, day: int, tally) -> None:
         model, people, cfg = self.model, self.model.people, self.config
         offered, capacity = model.programmes.offer(self.kind, self.name, self.where, cfg.capacity_per_day)
-        mark_due(model.selection.mask(people), people.view(), day,
-                 Due(offered, Timing[cfg.timing.upper()].value, cfg.coverage, self.key("coverage", day)))
+        mark_due(model.selection.mask(people), people.view(), people.screenings, day,
+                 Due(offered, Timing[cfg.timing.upper()].value, cfg.coverage, self.key("coverage", day), self.once))
         due = model.selection.rows()
         served = first_come_first_served(due, people.node, capacity)
         tested, node = due[served], people.node
         tally.count("screening_capacity_reached", node[due[~served]])
         tally.count("screened", node[tested])
+        people.screenings[tested] |= self.once
         positives = tested[self.test.positive(people.state[tested], self.draws("test", day, tested))]
         if self.confirmation is not None:
             tally.count("confirmation_tests", node[positives])
@@ -185,7 +198,7 @@ class Screening(Programme):
         infected = self.test.infected[people.state[positives]]
         tally.count("true_positives", node[positives[infected]])
         tally.count("false_positives", node[positives[~infected]])
-        tally.count("detected", node[actions.detect(people, positives[infected])])
+        tally.count("detected", node[model.programmes.diagnose(positives[infected])])
         self.act_on(positives, day, tally)
         self.tests_today = np.bincount(node[tested], minlength=model.routes.node_count)
         self.capacity_today = capacity
