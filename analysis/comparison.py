@@ -17,13 +17,17 @@ OUTCOMES = {
     "infections_migrants": "infections among migrants (people)",
     "infections_hosts": "infections in host communities (people)",
     "infections_averted": "infections averted vs baseline, same seed (people)",
+    "dalys": "DALYs, migrants and hosts (years)",
+    "dalys_averted": "DALYs averted vs baseline, same seed (years)",
     "exported_infectious": "infectious people reaching destinations (people)",
     "deaths": "deaths, migrants and hosts (people)",
     "detected": "cases detected (people)",
     "doses": "vaccine doses given",
+    "doses_protecting_after_exit": "doses whose protection starts only after the person left the route",
     "costs.total": "total cost of policies (EUR)",
     "incremental_cost": "cost above baseline, same seed (EUR)",
     "cost_per_infection_averted": "cost per infection averted (EUR; seeds with infections averted > 0)",
+    "cost_per_daly_averted": "cost per DALY averted (EUR; seeds with DALYs averted > 0)",
 }
 
 # Per-run totals read from the tidy time series: column -> (population, metric).
@@ -35,6 +39,7 @@ FROM_TIMESERIES = {
     "deaths_hosts": ("hosts", "new_deaths"),
     "detected": ("migrants", "detected"),
     "doses": ("migrants", "doses"),
+    "doses_protecting_after_exit": ("migrants", "doses_protecting_after_exit"),
     "costs.total": ("migrants", "cost"),
 }
 
@@ -92,9 +97,10 @@ def arm_labels(runs: pd.DataFrame) -> pd.Series:
 
 def paired(data: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
     """One row per run with its `arm`, `infections`, `deaths`, and against the baseline run on the
-    same seed and settings: `infections_averted`, `incremental_cost` and
-    `cost_per_infection_averted` (incremental cost / infections averted; missing where nothing was
-    averted, since a cost per negative or zero infections averted means nothing).
+    same seed and settings: `infections_averted`, `dalys_averted` (where the runs' summaries give
+    DALYs), `incremental_cost`, `cost_per_infection_averted` and `cost_per_daly_averted`
+    (incremental cost / what was averted; missing where nothing was averted, since a cost per
+    negative or zero averted means nothing).
 
     `baseline`: the arm the others are measured against. When no run of it is in `data`, the
     runs' own summary fields are kept (a run made with compare_to_baseline=true carries them).
@@ -103,20 +109,23 @@ def paired(data: pd.DataFrame, baseline: str = "baseline") -> pd.DataFrame:
     runs["arm"] = arm_labels(runs)
     runs["infections"] = runs["infections_migrants"] + runs["infections_hosts"]
     runs["deaths"] = runs["deaths_migrants"] + runs["deaths_hosts"]
+    runs["dalys"] = pd.to_numeric(runs["dalys"], errors="coerce") if "dalys" in runs else np.nan
     reference = runs[runs["arm"] == baseline]
     if not reference.empty:
         key = [column for column in parameters(runs) if column != "policy" and not column.startswith("policy.")]
         if reference.duplicated(key).any():
             raise ValueError(f"several {baseline!r} runs share the same {key}: cannot pair them")
-        reference = reference[key + ["infections", "costs.total"]].rename(
-            columns={"infections": "baseline_infections", "costs.total": "baseline_cost"})
-        runs = runs.drop(columns=["baseline_infections"], errors="ignore").merge(reference, on=key, how="left")
+        reference = reference[key + ["infections", "dalys", "costs.total"]].rename(
+            columns={"infections": "baseline_infections", "dalys": "baseline_dalys", "costs.total": "baseline_cost"})
+        runs = runs.drop(columns=["baseline_infections", "baseline_dalys"], errors="ignore").merge(reference, on=key, how="left")
         runs["infections_averted"] = runs["baseline_infections"] - runs["infections"]
+        runs["dalys_averted"] = runs["baseline_dalys"] - runs["dalys"]
         runs["incremental_cost"] = runs["costs.total"] - runs.pop("baseline_cost")
-    for column in ("infections_averted", "incremental_cost"):
+    for column in ("infections_averted", "dalys_averted", "incremental_cost"):
         runs[column] = pd.to_numeric(runs[column], errors="coerce") if column in runs else np.nan
     runs["cost_per_infection_averted"] = (runs["incremental_cost"] / runs["infections_averted"]).where(
         runs["infections_averted"] > 0)
+    runs["cost_per_daly_averted"] = (runs["incremental_cost"] / runs["dalys_averted"]).where(runs["dalys_averted"] > 0)
     runs.attrs["parameters"] = parameters(data)
     return runs
 

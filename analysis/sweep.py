@@ -19,13 +19,18 @@ def run_sweep(folder, grid: dict[str, list], base: list[str] | tuple[str, ...] =
     folder = Path(folder)
     for values in itertools.product(*grid.values()):
         swept = [f"{key}={value}" for key, value in zip(grid, values)]
-        overrides = [*base, *swept]
-        config = run_config(compose(["progress=false", "compare_to_baseline=false", *overrides]))
-        run = folder / ",".join(swept)
-        if is_complete(run, config.model_dump(mode="json", by_alias=True)):
-            continue
-        result = simulate(config)
-        (run / ".hydra").mkdir(parents=True, exist_ok=True)
-        (run / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
-        result.save(run)
+        run_saved(folder / ",".join(swept), [*base, *swept])
     return folder
+
+
+def run_saved(run: Path, overrides: list[str], unrecorded: tuple[str, ...] = ()) -> None:
+    """One run into the folder `run`, saved as `python run.py -m` saves it (its overrides in
+    `.hydra/overrides.yaml`, `unrecorded` ones left out: they change how, not what, it runs);
+    skipped if a complete run of the same configuration is there."""
+    config = run_config(compose(["progress=false", "compare_to_baseline=false", *unrecorded, *overrides]))
+    if is_complete(run, config.model_dump(mode="json", by_alias=True)):
+        return
+    result = simulate(config)
+    (run / ".hydra").mkdir(parents=True, exist_ok=True)
+    (run / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(list(overrides)))
+    result.save(run)
