@@ -31,8 +31,9 @@ WATCH_METRICS = ("cases", "exits_incubating", "exits_latent")
 
 
 @nb.njit(cache=True, parallel=True)
-def watch_day(mask, people, day, is_destination, onset, node_count, ages):
-    """Marks who leaves the route tomorrow; returns today's new cases [node, age] and deaths [age]."""
+def watch_day(mask, people, day, exits, is_destination, onset, node_count, ages):
+    """Today's new cases [node, age] and deaths [age]; with `exits`, marks who leaves the route
+    tomorrow (without, the mask is left alone and only where and state_day are read of most)."""
     count, where, node, state, state_day = people.count, people.where, people.node, people.state, people.state_day
     hold_timer, leave_day, age_group = people.hold_timer, people.leave_day, people.age_group
     chunks = (count + CHUNK - 1) // CHUNK
@@ -41,15 +42,15 @@ def watch_day(mask, people, day, is_destination, onset, node_count, ages):
     for chunk in nb.prange(chunks):
         for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
             status = where[i]
-            leaving = False
-            if status == AT_NODE or status == ON_EDGE:
-                if state_day[i] == day and state[i] == onset:
+            on_route = status == AT_NODE or status == ON_EDGE
+            if state_day[i] == day:
+                if on_route and state[i] == onset:
                     cases[chunk, node[i], age_group[i]] += 1
-                leaving = (status == AT_NODE and is_destination[node[i]] and hold_timer[i] == 0
+                elif status == DEAD:
+                    deaths[chunk, age_group[i]] += 1
+            if exits:
+                mask[i] = (status == AT_NODE and is_destination[node[i]] and hold_timer[i] == 0
                            and leave_day[i] <= day + 1)
-            elif status == DEAD and state_day[i] == day:
-                deaths[chunk, age_group[i]] += 1
-            mask[i] = leaving
     return cases.sum(axis=0), deaths.sum(axis=0)
 
 
@@ -94,26 +95,24 @@ class Watch:
     def end_of_day(self, day: int, tally) -> None:
         """Today's cases and deaths; tomorrow's exits, shown first to the programmes."""
         self.tomorrow.into(tally)  # the exits seen yesterday happened this morning
-        if not self.anything_to_see(tally):
-            return
         model, people = self.model, self.model.people
-        cases, deaths = watch_day(model.selection.mask(people), people.view(), day, model.routes.is_destination,
+        stocks = tally.totals()
+        exits = bool(stocks[model.routes.is_destination, tally.column["present"]].sum()) and day + 1 < model.config.days
+        if not (exits or stocks[:, self.infected_columns].any() or tally.today("new_deaths").any()):
+            return
+        cases, deaths = watch_day(model.selection.mask(people), people.view(), day, exits, model.routes.is_destination,
                                   self.onset, model.routes.node_count, len(AGE_GROUPS))
         tally.add("cases", cases.sum(axis=1))
         self.cases += cases.sum(axis=0)
         self.deaths += deaths
+        if not exits:
+            return
         leaving = model.selection.rows()
-        if leaving.size == 0 or day + 1 >= model.config.days:
+        if leaving.size == 0:
             return
         for programme in model.programmes.running:
             programme.before_exit(leaving, day + 1, self.tomorrow)
         self.count_leaving(leaving)
-
-    def anything_to_see(self, tally) -> bool:
-        stocks = tally.totals()
-        at_destinations = stocks[self.model.routes.is_destination, tally.column["present"]].sum()
-        infected = stocks[:, self.infected_columns].sum()
-        return bool(at_destinations or infected or tally.today("new_deaths").any())
 
     def count_leaving(self, rows: np.ndarray) -> None:
         people = self.model.people
