@@ -9,6 +9,7 @@
     python -m analysis calibrate --scenario S --disease D --parameters LABEL,... [--method optuna|abc]
         [--targets file] [--trials 60] [--seeds 3] [--out calibration/S.yaml]   # fit to validation targets
     python -m analysis posterior calibration/S.yaml --policies baseline,X [--draws 50]   # policies over draws
+    python -m analysis policy-table [--readme README.md]     # every bundle on 20 paired seeds (analysis/policy_table.py)
 """
 
 import argparse
@@ -23,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from analysis.comparison import HEALTH_OUTCOMES  # noqa: E402
 from analysis.maps import route_map  # noqa: E402
+from analysis.policy_table import policy_table, write_into  # noqa: E402
 from analysis.report import write_report  # noqa: E402
 from analysis.batch import parse_chunk  # noqa: E402
 from analysis.calibration import calibrate as fit_calibration, compare_over_draws  # noqa: E402
@@ -192,6 +194,14 @@ def main(argv=None) -> int:
     add_sensitivity(commands)
     add_calibrate(commands)
     add_posterior(commands)
+    table = commands.add_parser("policy-table", help="run every shipped bundle on paired seeds and tabulate what each averts")
+    table.add_argument("--scenario", default="western_balkans")
+    table.add_argument("--diseases", default="covid19,measles", help="comma-separated")
+    table.add_argument("--seeds", type=int, default=20)
+    table.add_argument("--days", type=int, default=365)
+    table.add_argument("--jobs", type=int, default=-1, help="parallel runs (default: one per core)")
+    table.add_argument("--folder", type=Path, default=Path("multirun/policy_table"), help="run directories (resumable)")
+    table.add_argument("--readme", type=Path, default=None, help="also write the table into this file, between its markers")
     args = parser.parse_args(argv)
     try:
         if args.command == "maps":
@@ -204,6 +214,12 @@ def main(argv=None) -> int:
             written = calibrate(args)
         elif args.command == "posterior":
             written = posterior(args)
+        elif args.command == "policy-table":
+            text = policy_table(args.folder, args.scenario, args.diseases.split(","), args.seeds, args.days, args.jobs)
+            print(text)
+            if args.readme is not None:
+                write_into(args.readme, text)
+            written = [args.readme] if args.readme is not None else []
         else:
             written = write_report(args.directory, args.out, args.baseline, args.outcome, args.wtp)
     except (ConfigError, FileNotFoundError, ValueError) as error:

@@ -84,6 +84,7 @@ def outcome_labels(outcome: str = "infections") -> dict[str, str]:
         **{f"{name}_averted": f"{HEALTH_OUTCOMES[name].many} averted vs baseline, same seed" for name in HEALTH_OUTCOMES},
         "detected": "cases detected (people)",
         "doses": "vaccine doses given",
+        "doses_protecting_after_exit": "doses whose protection starts only after the person left the route",
         "costs.total": "total cost of policies (EUR)",
         "incremental_cost": "cost above baseline, same seed (EUR)",
         "cost_per_outcome_averted": f"cost per {health.one} averted (EUR; median cost above baseline / median "

@@ -22,13 +22,18 @@ def run_sweep(folder, grid: dict[str, list], base: list[str] | tuple[str, ...] =
     folder = Path(folder)
     for values in itertools.product(*grid.values()):
         swept = [f"{key}={value}" for key, value in zip(grid, values)]
-        overrides = [*base, *swept]
-        config, graph = prepare(compose(["progress=false", "compare_to_baseline=false", *overrides]))
-        run = folder / folder_name(",".join(swept))
-        if output_problem(run, run_identity(config, graph), config.model_dump(mode="json", by_alias=True)) is None:
-            continue
-        save_as_sweep_run(simulate_prepared(config, graph), run, overrides)
+        run_saved(folder / folder_name(",".join(swept)), [*base, *swept])
     return folder
+
+
+def run_saved(run: Path, overrides: list[str], unrecorded: tuple[str, ...] = ()) -> Path:
+    """One run into the folder `run`, saved as `python run.py -m` saves it (its overrides in
+    `.hydra/overrides.yaml`, `unrecorded` ones left out: they change how, not what, it runs);
+    skipped if the folder holds outputs that verify for the same identity."""
+    config, graph = prepare(compose(["progress=false", "compare_to_baseline=false", *unrecorded, *overrides]))
+    if output_problem(run, run_identity(config, graph), config.model_dump(mode="json", by_alias=True)) is None:
+        return run
+    return save_as_sweep_run(simulate_prepared(config, graph), run, list(overrides))
 
 
 def save_as_sweep_run(result, run: Path, overrides: list[str]) -> Path:

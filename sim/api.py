@@ -46,8 +46,8 @@ def simulate(cfg, scenario: nx.DiGraph | None = None, progress: bool | None = No
     `RunConfig`. `scenario`: a route graph from `load_scenario` (possibly edited) to use instead of
     `cfg.scenario.file`. Everything is validated before the first simulated day. With a policy
     other than baseline and `compare_to_baseline` (default: the config's), the same seed is also
-    run without interventions, and the summary gives infections averted and the cost per
-    infection averted.
+    run without interventions, and the summary gives infections, hospitalisations and DALYs
+    averted, and the cost per infection and per DALY averted.
     """
     config, graph = prepare(cfg, scenario)
     return simulate_prepared(config, graph, progress, compare_to_baseline)
@@ -76,18 +76,28 @@ def simulate_prepared(config: RunConfig, graph: nx.DiGraph, progress: bool | Non
 
 
 def against_baseline(summary: dict, baseline: dict) -> dict:
-    """Infections averted on the same seed, and what each cost."""
+    """Infections, hospitalisations and DALYs averted on the same seed, and what each cost."""
     infections = summary["infections_migrants"] + summary["infections_hosts"]
     baseline_infections = baseline["infections_migrants"] + baseline["infections_hosts"]
     averted = baseline_infections - infections
     extra_cost = summary["costs"]["total"] - baseline["costs"]["total"]
-    return {
+    compared = {
         "baseline_infections": baseline_infections,
         "infections_averted": averted,
         "deaths_averted": baseline["deaths_migrants"] + baseline["deaths_hosts"] - summary["deaths_migrants"] - summary["deaths_hosts"],
         "incremental_cost": extra_cost,
         "cost_per_infection_averted": extra_cost / averted if averted > 0 else None,
+        "baseline_dalys": baseline["dalys"],
+        "dalys_averted": None,
+        "hospitalisations_averted": None,
+        "cost_per_daly_averted": None,
     }
+    if summary["dalys"] is not None and baseline["dalys"] is not None:
+        dalys_averted = baseline["dalys"] - summary["dalys"]
+        compared.update(dalys_averted=dalys_averted,
+                        hospitalisations_averted=baseline["hospitalisations"] - summary["hospitalisations"],
+                        cost_per_daly_averted=extra_cost / dalys_averted if dalys_averted > 0 else None)
+    return compared
 
 
 def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Result:

@@ -7,8 +7,19 @@ nothing of any disease; a new pathogen is a new table, not new kernel code.
 The compact parameter set (`sim.schema.DiseaseParams`: r0, stage durations, symptomatic fraction,
 case fatality, vaccine efficacy) compiles to:
 
-    susceptible -> exposed -> presymptomatic -> symptomatic -> recovered | dead
+    susceptible -> exposed -> presymptomatic -> [prodrome ->] symptomatic -> recovered | dead
                            \\-> asymptomatic  -> recovered
+
+A prodrome (measles' febrile days before the rash) is symptomatic: symptom checks and care see
+it, as they see the main illness; case fatality applies at the end of the main illness.
+
+A disease with a treatment course (TB) has its states, which only a programme enters
+(sim.programmes.treatment):
+
+    treatment_intensive -> dead | treatment_interrupted | treatment_continuation
+    treatment_continuation -> recovered | relapsing;  treatment_interrupted, relapsing -> symptomatic
+
+and with preventive therapy of latent infection: preventive_therapy -> recovered | latent.
 
 The transmission rate is calibrated so that one infectious person in a large well-mixed,
 fully susceptible crowd infects `r0` others: beta = r0 / (expected infectiousness-weighted days
@@ -65,7 +76,7 @@ def _duration_table(mean: float, shape: int) -> np.ndarray:
 @dataclass(frozen=True)
 class StateSpec:
     name: str
-    duration: Stage | None = None  # None: absorbing (susceptible, recovered, dead)
+    duration: Stage | int | None = None  # days drawn from an Erlang, or a fixed number; None: absorbing
     infectiousness: float = 0.0
     symptomatic: bool = False
     next: tuple[tuple[str, float], ...] = ()
@@ -143,7 +154,8 @@ def stages_of(params: DiseaseParams) -> list[StateSpec]:
     p_sym = params.symptomatic_fraction
     rel = params.relative_infectiousness
     has_pre = params.presymptomatic.mean > 0
-    onset = (("presymptomatic" if has_pre else "symptomatic", p_sym), ("asymptomatic", 1.0 - p_sym))
+    illness = "prodrome" if params.prodrome is not None else "symptomatic"  # the first symptomatic state
+    onset = (("presymptomatic" if has_pre else illness, p_sym), ("asymptomatic", 1.0 - p_sym))
     onset = tuple((name, p) for name, p in onset if p > 0)
     cfr = params.case_fatality
     after_symptoms = tuple((name, p) for name, p in (("dead", cfr), ("recovered", 1.0 - cfr)) if p > 0)
@@ -164,14 +176,55 @@ def stages_of(params: DiseaseParams) -> list[StateSpec]:
         StateSpec("exposed", params.latent, next=after_exposed),
         *latency,
         StateSpec("presymptomatic", params.presymptomatic if has_pre else None, rel.presymptomatic,
-                  next=(("symptomatic", 1.0),) if has_pre else ()),
+                  next=((illness, 1.0),) if has_pre else ()),
+        *([StateSpec("prodrome", params.prodrome, rel.prodrome, symptomatic=True, next=(("symptomatic", 1.0),))]
+          if params.prodrome is not None else []),
         StateSpec("asymptomatic", params.asymptomatic if p_sym < 1 else None, rel.asymptomatic,
                   next=(("recovered", 1.0),) if p_sym < 1 else ()),
         StateSpec("symptomatic", params.symptomatic if p_sym > 0 else None, rel.symptomatic,
                   symptomatic=True, next=after_symptoms),
+        *treatment_states(params),
         StateSpec("recovered"),
         StateSpec("dead"),
     ]
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def treatment_states(params: DiseaseParams) -> list[StateSpec]:
+    """The states of a treatment course and of preventive therapy, if the disease has them.
+    The intensive phase keeps, on average over it, the infectiousness of a patient whose
+    infectiousness falls linearly to nothing over `infectious_days`; defaults while staying are
+    drawn at its end, for the whole course."""
+    states = []
+    course = params.treatment
+    if course is not None:
+        continuation = course.days - course.intensive_days
+        infectious = params.relative_infectiousness.symptomatic * 0.5 * course.infectious_days / course.intensive_days
+        defaulting = 1.0 - (1.0 - course.default_per_month) ** (course.days / DAYS_PER_MONTH)
+        staying = (1.0 - course.case_fatality) * (1.0 - defaulting)
+        states += [
+            StateSpec("treatment_intensive", course.intensive_days, infectious,
+                      next=positive((("dead", course.case_fatality),
+                                     ("treatment_interrupted", (1.0 - course.case_fatality) * defaulting),
+                                     ("treatment_continuation", staying)))),
+            StateSpec("treatment_continuation", continuation,
+                      next=positive((("recovered", 1.0 - course.relapse), ("relapsing", course.relapse)))),
+            StateSpec("treatment_interrupted", course.interrupted_days, next=(("symptomatic", 1.0),)),
+            StateSpec("relapsing", course.relapse_days, next=(("symptomatic", 1.0),)),
+        ]
+    therapy = params.preventive_therapy
+    if therapy is not None:
+        cleared = therapy.completion * therapy.efficacy
+        states.append(StateSpec("preventive_therapy", therapy.days,
+                                next=positive((("recovered", cleared), ("latent", 1.0 - cleared)))))
+    return states
+
+
+def positive(branches) -> tuple[tuple[str, float], ...]:
+    """The branches with a chance of happening."""
+    return tuple((name, p) for name, p in branches if p > 0)
 
 
 def compile_states(name: str, states: list[StateSpec], r0: float, vaccine_efficacy: float) -> NaturalHistory:
@@ -182,7 +235,9 @@ def compile_states(name: str, states: list[StateSpec], r0: float, vaccine_effica
     next_state = np.zeros((n, MAX_BRANCHES), dtype=np.int8)
     next_cumulative = np.ones((n, MAX_BRANCHES))
     for i, state in enumerate(states):
-        if state.duration is not None:
+        if isinstance(state.duration, int):
+            durations[i] = min(max(state.duration, 1), MAX_DAYS)
+        elif state.duration is not None:
             durations[i] = duration_table(state.duration)
         if state.duration is not None and not state.next:
             raise ValueError(f"state {state.name} has a duration but no next state")

@@ -23,13 +23,17 @@ import numpy as np
 # where a person is
 ABSENT, AT_NODE, ON_EDGE, EXITED, DEAD = 0, 1, 2, 3, 4
 # the core's bits of the `flags` column: what programmes can do to a person that the core's rules
-# read (movement holds and refers, isolation and care cut infectiousness, care averts deaths,
-# detection feeds surveillance). Programmes claim the other bits by name (FlagBits).
+# read (movement holds and refers, isolation, care and a separate area cut infectiousness, care
+# averts deaths, detection feeds surveillance). Programmes claim the other bits by name (FlagBits).
 ISOLATED, IN_CARE, WAS_DETECTED, REFERRED = np.uint8(1), np.uint8(2), np.uint8(4), np.uint8(8)
+SEPARATED = np.uint8(16)  # held in a site's separate area (apart from the crowd, not in an isolation room)
 NOT_ISOLATED, NOT_IN_CARE, NOT_REFERRED = np.uint8(0xFF ^ 1), np.uint8(0xFF ^ 2), np.uint8(0xFF ^ 8)
-CORE_FLAGS = ISOLATED | IN_CARE | WAS_DETECTED | REFERRED
+NOT_SEPARATED = np.uint8(0xFF ^ 16)
+CORE_FLAGS = ISOLATED | IN_CARE | WAS_DETECTED | REFERRED | SEPARATED
 # the bits that cut a person's infectiousness: tables of what is kept are indexed by flags & this
-REDUCES_INFECTIOUSNESS = ISOLATED | IN_CARE
+# (a Python int: tables have REDUCES_INFECTIOUSNESS + 1 entries, and sizes computed from it in
+# uint8 would overflow)
+REDUCES_INFECTIOUSNESS = int(ISOLATED | IN_CARE | SEPARATED)
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ CORE_COLUMNS = (
     Column("arrival_day", np.int16, doc="day of arrival at the current node"),
     Column("state_day", np.int16, doc="day the current natural-history state began"),
     Column("hold_timer", np.int16, doc="days left in isolation or held by a programme (no travel meanwhile)"),
-    Column("flags", np.uint8, doc="the core's bits (ISOLATED, IN_CARE, WAS_DETECTED, REFERRED) and programmes' bits"),
+    Column("flags", np.uint8, doc="the core's bits (ISOLATED, IN_CARE, WAS_DETECTED, REFERRED, SEPARATED) and programmes' bits"),
 )
 
 

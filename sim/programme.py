@@ -9,7 +9,8 @@ of `Programme` in a module of `sim/programmes/`, found there by the registry
 - `stage` (the stage of the day it runs in) and `rank` (its order within the stage);
 - `columns` (person columns it owns) and `flags` (flag bits it owns, by name);
 - `metrics` (daily counts per node it adds; summed into the run's summary unless listed in
-  `untotalled`) and `cost_items` (the summary's cost items it pays for);
+  `untotalled`) and `cost_items` (the summary's cost items it pays for, each with the unit its
+  volume is counted in: tests, doses, site-days), spent with `spend`;
 - its form in the baseline (`baseline`: by default none at all) and at zero strength
   (`at_zero_strength`, for the test that a programme that does nothing changes nothing).
 
@@ -48,13 +49,15 @@ class Programme:
     flags: ClassVar[tuple[str, ...]] = ()
     metrics: ClassVar[tuple[str, ...]] = ()
     untotalled: ClassVar[tuple[str, ...]] = ()  # metrics the summary does not sum
-    cost_items: ClassVar[tuple[str, ...]] = ()
+    cost_items: ClassVar[dict[str, str]] = {}  # cost item -> the unit of its volume ("test", "site-day")
 
     def __init__(self, model, name: str, config):
         self.model = model
         self.name = name
         self.config = config
-        self.cost = np.zeros((model.config.days, model.routes.node_count))  # [day, node], by `cost_item`
+        shape = (model.config.days, model.routes.node_count)
+        self.costs = {item: np.zeros(shape) for item in self.cost_items}  # [day, node] per item
+        self.volumes = dict.fromkeys(self.cost_items, 0.0)
 
     # ---------------------------------------------------------------- declared by the class
 
@@ -78,12 +81,26 @@ class Programme:
         """Rules across programmes of a policy (a team delivering a programme the policy lacks)."""
         return []
 
+    @classmethod
+    def for_disease(cls, config, disease):
+        """The config with what it leaves to the disease filled in from it (a vaccination
+        programme's schedule and efficacy: sim.schema.Vaccine), so a run's config.json says what
+        was run. Called once the policy has no run_problems."""
+        return config
+
+    @classmethod
+    def run_problems(cls, path: str, config, policy, disease, states: tuple[str, ...]) -> list:
+        """What stops this programme running for this disease (sim.schema.DiseaseParams, with
+        natural-history states `states`): a test with no figures for it, a cost it lacks. Found
+        before the run; `path` is the programme's key (policy.screening.borders)."""
+        return []
+
     # ---------------------------------------------------------------- called by the model
 
-    @property
-    def cost_item(self) -> str:
-        """The cost item `self.cost` adds to (the first of `cost_items`)."""
-        return self.cost_items[0]
+    def spend(self, item: str, day: int, volume: np.ndarray, unit_cost: float) -> None:
+        """Add `volume` units of a cost item (per node, on `day`) at `unit_cost` each."""
+        self.costs[item][day] += volume * unit_cost
+        self.volumes[item] += float(np.sum(volume))
 
     def stream(self, decision: str) -> int:
         return named_stream(f"{self.kind}.{self.name}.{decision}" if self.named else f"{self.kind}.{decision}")
@@ -98,6 +115,11 @@ class Programme:
 
     def step(self, day: int, tally) -> None:
         """One day, in the programme's stage; add counts to `tally` (sim.kernels.Tally)."""
+
+    def before_exit(self, rows: np.ndarray, day: int, counts) -> None:
+        """`rows` leave the route at a destination at the start of `day` (tomorrow; seen at the
+        end of today, sim.programmes.watch): what this programme does or counts of it, with
+        `counts.count(metric, nodes)` for that day."""
 
     def brings(self, kind: str, name: str) -> tuple[int, int] | None:
         """A site and daily capacity this programme adds today to programme `kind`.`name` (mobile
@@ -118,7 +140,7 @@ class Programme:
         return np.zeros(self.model.routes.node_count, dtype=np.bool_)
 
     def cost_by_day_and_node(self) -> np.ndarray:
-        return self.cost
+        return sum(self.costs.values(), np.zeros((self.model.config.days, self.model.routes.node_count)))
 
     def summary(self) -> dict:
         """Figures for the run's summary beyond the totals of `metrics` (care's delay to care)."""

@@ -9,8 +9,10 @@ from typing import Optional
 
 from pydantic import ValidationError, model_validator
 
+from sim.disease import natural_history
 from sim.errors import ConfigError
 from sim.fields import MAX_DAYS, Count, Strict, integer
+from sim.outcomes import outcome_problems
 from sim.programmes.policy import PolicyConfig
 from sim.schema import DiseaseParams, ScenarioChoice, Transmission, problems_from
 
@@ -38,7 +40,14 @@ class RunConfig(Strict):
 
 
 def parse_run_config(data: dict, source: str = "config") -> RunConfig:
+    """Every key checked, then the policy against the disease (a test the disease has no figures
+    for, a cost the policy lacks), then what the policy leaves to the disease filled in."""
     try:
-        return RunConfig.model_validate(data)
+        config = RunConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(source, problems_from(error, data)) from None
+    states = natural_history(config.disease).names
+    problems = outcome_problems(config.disease, states) + config.policy.run_problems(config.disease, states)
+    if problems:
+        raise ConfigError(source, problems)
+    return config.model_copy(update={"policy": config.policy.for_disease(config.disease)})

@@ -12,7 +12,9 @@ from typing import Annotated, Literal, Optional, Union
 import numpy as np
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
+from sim.diagnostics import METHOD_NAMES, TestFigures
 from sim.errors import ConfigError, Problem
+from sim.outcomes import Outcomes
 from sim.fields import (
     AGE_GROUPS, MAX_COUNT, MAX_DAYS, MAX_EDGES, MAX_NODES, MAX_SHAPE, NODE_KINDS, Count, Days, Identifier, Name,
     NonNegative, Positive, Probability, Shape, Strict, Text, integer, number, unwrap_sourced,
@@ -241,6 +243,7 @@ RelativeValue = number(ge=0, le=MAX_RELATIVE_INFECTIOUSNESS)
 
 class RelativeInfectiousness(Strict):
     presymptomatic: RelativeValue = 1.0
+    prodrome: RelativeValue = 1.0
     asymptomatic: RelativeValue = 1.0
     symptomatic: RelativeValue = 1.0
 
@@ -272,19 +275,101 @@ class Environment(Strict):
     decay_per_day: number(gt=0, le=1)
 
 
+def non_decreasing_problem(efficacy: list[float]) -> str | None:
+    """A dose schedule's efficacies must not fall from one dose to the next (a later dose adds to
+    the protection of the earlier ones; waning is not a dose's efficacy)."""
+    falls = [f"dose {k + 2} ({efficacy[k + 1]}) after dose {k + 1} ({efficacy[k]})"
+             for k in range(len(efficacy) - 1) if efficacy[k + 1] < efficacy[k]]
+    return f"efficacy per dose must not decrease: {', '.join(falls)}" if falls else None
+
+
+class PostExposure(Strict):
+    """A dose given soon after infection can stop it (measles vaccine within 72 hours)."""
+
+    within_days: Days  # of infection
+    efficacy: Probability  # the chance that a dose given by then stops the infection
+
+
+class Vaccine(Strict):
+    """A disease's vaccine as delivered: efficacy after each dose of its schedule (no
+    interpolation), the days between doses and until protection starts, and how it protects:
+    `leaky` (each exposure's risk times 1 - efficacy) or `all_or_nothing` (a share equal to the
+    efficacy is fully protected, the rest not at all: primary vaccine failure)."""
+
+    efficacy_by_dose: Annotated[list[Probability], Field(min_length=1, max_length=5)]
+    interval_days: Days = 28
+    delay_days: Days = 14
+    mode: Literal["leaky", "all_or_nothing"] = "leaky"
+    post_exposure: Optional[PostExposure] = None
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _non_decreasing(self):
+        problem = non_decreasing_problem(self.efficacy_by_dose)
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class TreatmentCourse(Strict):
+    """A course of treatment of the active disease (drug-susceptible TB: 2 months of four drugs,
+    4 of two): its phases, how infectious a patient stays, deaths, defaults while staying in one
+    place, and relapse after cure. A programme starts it (sim.programmes.treatment); the states
+    are the natural history's (sim.disease)."""
+
+    days: integer(ge=2, le=MAX_DAYS)  # the whole course
+    intensive_days: integer(ge=1, le=MAX_DAYS)  # the first phase (disability continues through it)
+    infectious_days: Days  # from the start until no longer infectious
+    case_fatality: Probability  # deaths during the course
+    default_per_month: Probability  # stopping treatment while staying in one place
+    interrupted_days: Stage  # after a default, until the disease is back
+    relapse: Probability  # after completing it
+    relapse_days: Stage  # from completion to the relapse
+    sources: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _phases(self):
+        if not self.infectious_days <= self.intensive_days < self.days:
+            raise ValueError("need infectious_days <= intensive_days < days")
+        return self
+
+
+class PreventiveTherapy(Strict):
+    """Treatment of a latent infection (TB preventive therapy): its length, the share who
+    complete it, and the share of completers whose infection it clears."""
+
+    days: integer(ge=1, le=MAX_DAYS)
+    completion: Probability
+    efficacy: Probability
+    sources: dict[str, str] = {}
+
+
 class DiseaseParams(Strict):
     name: Identifier
     r0: Positive
     latent: Stage
     latent_infection: Optional[LatentInfection] = None
     presymptomatic: Stage
+    # a symptomatic illness before the main one (measles' febrile prodrome before the rash):
+    # visible to symptom checks and to care, as the main illness is
+    prodrome: Optional[Stage] = None
     asymptomatic: Stage
     symptomatic: Stage
     symptomatic_fraction: Probability
     case_fatality: Probability
     relative_infectiousness: RelativeInfectiousness = RelativeInfectiousness()
     environment: Optional[Environment] = None
-    vaccine_efficacy: Probability
+    vaccine_efficacy: Probability  # of a complete schedule, for people vaccinated at origin (leaky)
+    vaccine: Optional[Vaccine] = None  # the vaccine programmes give on the route
+    # case fatality of cases in care (cholera with oral rehydration: below 1%); None: care's
+    # treatment_effect applies
+    care_case_fatality: Optional[Probability] = None
+    treatment: Optional[TreatmentCourse] = None  # of active disease (TB)
+    preventive_therapy: Optional[PreventiveTherapy] = None  # of latent infection (TB)
+    # the accuracy of each diagnostic test for this disease (a method not listed cannot be used)
+    tests: dict[Literal[METHOD_NAMES], TestFigures] = {}
+    # disability weights of its states and hospital admissions (sim.outcomes): DALYs
+    outcomes: Optional[Outcomes] = None
     sources: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -295,6 +380,12 @@ class DiseaseParams(Strict):
             raise ValueError("symptomatic.mean must be > 0 when symptomatic_fraction > 0")
         if self.symptomatic_fraction < 1 and self.asymptomatic.mean <= 0:
             raise ValueError("asymptomatic.mean must be > 0 when symptomatic_fraction < 1")
+        if self.prodrome is not None and self.prodrome.mean <= 0:
+            raise ValueError("prodrome.mean must be > 0 (leave prodrome out for a disease without one)")
+        if self.preventive_therapy is not None and self.latent_infection is None:
+            raise ValueError("preventive_therapy needs a latent_infection to treat")
+        if self.care_case_fatality is not None and self.care_case_fatality > self.case_fatality:
+            raise ValueError("care_case_fatality must be at most case_fatality (care does not kill)")
         return self
 
 

@@ -59,3 +59,9 @@ def config(*overrides: str):
 
 DEMO = ("scenario=demo",)
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def bundle_disease(policy: str, usual: str) -> str:
+    """The disease to try a bundle with: `usual`, unless the bundle is made for others (for_diseases)."""
+    made_for = yaml.safe_load((ROOT / "conf" / "policy" / f"{policy}.yaml").read_text()).get("for_diseases") or [usual]
+    return usual if usual in made_for else made_for[0]

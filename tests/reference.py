@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from sim.fields import MAX_DAYS
-from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE
+from sim.population import AT_NODE, DEAD, EXITED, ON_EDGE, REDUCES_INFECTIOUSNESS
 
 ISOLATED, IN_CARE, REFERRED = 1, 2, 8
 
@@ -125,7 +125,8 @@ def infect(p, groups, disease, protection_values, kept, exposure, infection_key,
                 continue
             partners = [b for b in members if b != a and before["where"][b] == before["where"][a]
                         and before["node"][b] == before["node"][a] and before["edge"][b] == before["edge"][a]]
-            infectious = sum(disease.infectiousness[before["state"][b]] * kept[before["flags"][b] & 3] for b in partners)
+            infectious = sum(disease.infectiousness[before["state"][b]] * kept[before["flags"][b] & REDUCES_INFECTIOUSNESS]
+                             for b in partners)
             here = before["node"][a]
             if before["where"][a] == ON_EDGE:
                 rate = exposure.edge_rate * infectious / len(partners) if partners else 0.0

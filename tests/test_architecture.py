@@ -9,7 +9,8 @@ import pytest
 from conftest import ROOT
 
 CORE = ("sim.model", "sim.arrivals", "sim.population", "sim.kernels", "sim.schema", "sim.disease", "sim.hosts",
-        "sim.routes", "sim.rng", "sim.tally", "sim.selection", "sim.checks", "sim.protection", "sim.programme")
+        "sim.routes", "sim.rng", "sim.tally", "sim.selection", "sim.checks", "sim.protection", "sim.programme",
+        "sim.diagnostics", "sim.outcomes")
 PACKAGES = ("sim", "analysis", "hydra_plugins")
 
 

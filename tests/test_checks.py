@@ -4,18 +4,20 @@ kind of fault it is there to catch stops the run with InvariantError."""
 import numpy as np
 import pytest
 
-from conftest import DEMO, config
+from conftest import DEMO, bundle_disease, config
 from sim import RouteModel, load_scenario, run_config, simulate
 from sim.checks import InvariantError
 from sim.config import CONFIG_DIR, SCENARIO_DIR
 
-BASE = (*DEMO, "disease=covid19", "disease.r0=8", "days=80", "check=true")
+BASE = (*DEMO, "disease.r0=8", "days=80", "check=true")
 BUNDLES = sorted(path.stem for path in (CONFIG_DIR / "policy").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("policy", BUNDLES)
 def test_every_bundle_keeps_the_invariants(policy):
-    result = simulate(config(*BASE, f"policy={policy}"), compare_to_baseline=False)
+    disease = bundle_disease(policy, "covid19")
+    result = simulate(config(*BASE, f"disease={disease}", f"policy={policy}", *(["scenario=western_balkans"]
+                             if disease == "tuberculosis" else [])), compare_to_baseline=False)
     assert result.summary["infections_migrants"] > 0, "an outbreak, or the infection checks check nothing"
 
 
@@ -25,7 +27,7 @@ def test_a_shipped_route_keeps_the_invariants():
 
 
 def model(*overrides) -> RouteModel:
-    return RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*BASE, *overrides)))
+    return RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*BASE, "disease=covid19", *overrides)))
 
 
 def counted_wrong(function, metric: str):

@@ -83,18 +83,30 @@ def test_investigating_contacts_averts_infections(run, seed):
 
 
 def test_positive_contacts_are_isolated_while_places_last_and_treated_where_care_is(run):
-    ample = run(f"{PROGRAMME}.isolation_places=50").summary
+    exact = f"{PROGRAMME}.specificity=1"  # every positive infected, so every positive is treated
+    ample = run(f"{PROGRAMME}.isolation_places=50", exact).summary
     assert ample["contacts_positive"] > 0
-    assert ample["isolations"] == ample["contacts_positive"] and ample["held"] == 0
+    assert ample["isolations"] == ample["contacts_positive"] and ample["referrals"] == ample["separated"] == 0
     assert ample["contacts_treated"] == ample["contacts_positive"]  # the demo's centres all have a medical team
-    none = run(f"{PROGRAMME}.isolation_places=0").summary
-    assert none["isolations"] == 0 and none["held"] == none["isolation_full"] == none["contacts_positive"] > 0
+    none = run(f"{PROGRAMME}.isolation_places=0", exact).summary
+    assert none["isolations"] == 0 and none["isolation_full"] == none["contacts_positive"] > 0
+    assert none["referrals"] == none["contacts_positive"]  # the transit camp has a route to the clinic
+    apart = run(f"{PROGRAMME}.isolation_places=0", f"{PROGRAMME}.when_full=separate_area", exact).summary
+    assert apart["separated"] == apart["contacts_positive"] > 0 and apart["referrals"] == 0
+
+
+def test_false_positive_contacts_are_not_put_in_care(run):
+    """A contact who tests positive without being infected is isolated, but care has nothing to
+    treat (and would otherwise keep the in-care flag into a later infection)."""
+    s = run(f"{PROGRAMME}.isolation_places=50", f"{PROGRAMME}.specificity=0.5").summary
+    assert s["contacts_treated"] < s["contacts_positive"] == s["isolations"]
 
 
 def test_reached_contacts_are_costed(run):
     s = run().summary
-    expected = s["contacts_reached"] * (10.0 + 5.0)  # cost per contact, and the rapid antigen test's
-    assert s["costs"]["contact_investigation"] == pytest.approx(expected)
+    assert s["costs"]["contact_investigation"] == pytest.approx(s["contacts_reached"] * 10.0)  # cost per contact
+    assert s["costs"]["tests"] == pytest.approx(s["contacts_reached"] * 5.0)  # the rapid antigen test's
+    assert s["cost_volumes"]["contact_investigation"] == {"volume": s["contacts_reached"], "per": "contact"}
 
 
 def test_each_site_reaches_at_most_its_contacts_per_day(families, outbreak):

@@ -7,7 +7,10 @@ import pytest
 import reference
 from sim import kernels
 from sim.disease import natural_history
-from sim.population import AT_NODE, CORE_COLUMNS, DEAD, EXITED, ON_EDGE, People
+from sim.population import (
+    AT_NODE, CORE_COLUMNS, DEAD, EXITED, IN_CARE, ISOLATED, ON_EDGE, REDUCES_INFECTIOUSNESS, SEPARATED, People,
+)
+from sim.programmes.policy import kept_table
 from sim.rng import Stream, day_key, uniform_at, uniforms
 from sim.routes import RouteChoice, compile_routes
 from sim.scenario import load_scenario
@@ -44,7 +47,7 @@ def random_people(rng, n, node_count, edge_count, disease, group_sizes):
         "protection": rng.integers(0, len(PROTECTION_VALUES), n),
         "group": np.repeat(np.arange(len(group_sizes)), group_sizes),
         "hold_timer": np.where(rng.random(n) < 0.2, rng.integers(1, 3, n), 0),
-        "flags": rng.integers(0, 16, n),
+        "flags": rng.integers(0, 32, n),
         "arrival_day": np.zeros(n),
         "state_day": np.zeros(n),
     }
@@ -109,7 +112,7 @@ def test_move_agrees(routes, disease, seed):
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS_INFECTIOUS], exits_infectious)
 
 
-KEPT = np.array([1.0, 0.1, 0.3, 0.03])  # isolation and care keep part of infectiousness
+KEPT = kept_table({ISOLATED: 0.9, IN_CARE: 0.7, SEPARATED: 0.5})  # isolation, care, a separate area keep part
 KEPT_FIXED = np.round(KEPT * 65536).astype(np.int64)
 
 
@@ -142,7 +145,7 @@ def test_progress_agrees(deadly_disease, seed):
     for node in range(4):  # what each node holds after progression
         here = expected["node"] == node
         at_node = here & (expected["where"] == AT_NODE)
-        weights = (disease.infectiousness_fixed[expected["state"][at_node]] * KEPT_FIXED[expected["flags"][at_node] & 3]) >> 16
+        weights = (disease.infectiousness_fixed[expected["state"][at_node]] * KEPT_FIXED[expected["flags"][at_node] & REDUCES_INFECTIOUSNESS]) >> 16
         assert held.present[node] == at_node.sum()
         assert held.infectious_fixed[node] == weights.sum()
         assert held.in_transit[node] == np.sum(here & (expected["where"] == ON_EDGE))
@@ -172,7 +175,7 @@ def test_infect_agrees(disease, seed, case):
                                 host_share=np.array([0.0, 0.1, 0.2]), family_rate=rng.random(3) * 0.5,
                                 stranger_rate=rng.random(3) * 0.1, mates=np.array([0.0, 1.5, 5.0]), edge_rate=0.4)
     infection_key, latent_key = day_key(seed, Stream.INFECTION, 2), day_key(seed, Stream.LATENT, 2)
-    kept = np.array([1.0, 0.1, 0.3, 0.03])
+    kept = KEPT
     expected = copy(p)
     new = reference.infect(expected, list(zip(firsts, group_sizes)), disease, PROTECTION_VALUES, kept, exposure,
                            infection_key, latent_key, day=2)

@@ -5,7 +5,7 @@ rules."""
 import numpy as np
 import pytest
 
-from conftest import DEMO, config
+from conftest import DEMO, bundle_disease, config
 from sim import RouteModel, load_scenario, run_config, simulate
 from sim.config import CONFIG_DIR, SCENARIO_DIR
 from sim.population import AT_NODE
@@ -31,10 +31,12 @@ def test_zero_strength_reproduces_baseline(baseline, policy):
     """Each shipped bundle with every programme at zero strength (each programme kind says what
     that is: sim.programme.Programme.at_zero_strength) gives the baseline's time series exactly,
     but the cost (an idle mobile team still costs its days)."""
-    cfg = run_config(config(*BASE, f"policy={policy}"))
+    disease = bundle_disease(policy, "covid19")
+    cfg = run_config(config(*BASE, f"disease={disease}", f"policy={policy}"))
     weak = simulate(cfg.model_copy(update={"policy": cfg.policy.at_zero_strength()}), compare_to_baseline=False)
+    same = baseline if disease == "covid19" else run("policy=baseline", f"disease={disease}")
     outcomes = lambda result: result.timeseries.query("metric != 'cost'").value.to_numpy()
-    np.testing.assert_array_equal(outcomes(weak), outcomes(baseline))
+    np.testing.assert_array_equal(outcomes(weak), outcomes(same))
 
 
 def total(result, metric, node=None):
@@ -93,6 +95,7 @@ def test_perfect_screening_at_the_only_entry_catches_every_detectable_arrival():
                  "policy.screening.borders.where.ids=[border_post]", "policy.screening.borders.method=pcr",
                  "policy.screening.borders.sensitivity=1",
                  "policy.screening.borders.specificity=1", "policy.screening.borders.coverage=1",
+                 "policy.screening.borders.confirm_with=null",
                  "policy.screening.borders.capacity_per_day=100000", "policy.screening.borders.on_positive=none")
     arrived_at_border = total(result, "arrivals", "border_post")
     assert total(result, "screened", "border_post") == arrived_at_border
@@ -114,8 +117,8 @@ def test_a_programme_that_is_not_routine_gives_doses_only_when_brought_people():
 def test_second_dose_only_where_a_site_offers_it():
     """Vaccination at the transit camp only, 28 days between doses and a mean stay of 7 days:
     every dose, first or second, is given to someone present at the camp that day."""
-    model = model_for("policy=vaccinate_at_entry", "policy.vaccination.at_entry.where.kinds=[]",
-                      "policy.vaccination.at_entry.where.ids=[transit_camp]")
+    model = model_for("disease=measles", "policy=vaccinate_at_entry", "policy.vaccination.at_entry.where.kinds=[]",
+                      "policy.vaccination.at_entry.where.ids=[transit_camp]")  # a two-dose schedule
     camp = model.routes.index("transit_camp")
     second_doses = 0
     while model.running:

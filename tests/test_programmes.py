@@ -4,7 +4,7 @@ baseline, the person columns, the metrics, the summary's totals and costs, and t
 import numpy as np
 import pytest
 
-from conftest import DEMO, ROOT, config
+from conftest import DEMO, ROOT, bundle_disease, config
 from sim import RouteModel, load_scenario, run_config, simulate
 from sim.config import CONFIG_DIR, SCENARIO_DIR
 from sim.population import CORE_COLUMNS, CORE_FLAGS, Column, FlagBits, Population
@@ -44,7 +44,9 @@ def test_the_baseline_is_each_kind_in_its_baseline_form():
 @pytest.mark.parametrize("policy", BUNDLES)
 def test_every_summary_has_the_same_keys(policy):
     """Totals and cost items come from every kind there is, not only those a bundle runs."""
-    keys = lambda name: set(simulate(config(*DEMO, "days=5", f"policy={name}"), compare_to_baseline=False).summary)
+    disease = bundle_disease(policy, "measles")
+    keys = lambda name: set(simulate(config(*DEMO, "days=5", f"disease={disease}", f"policy={name}"),
+                                     compare_to_baseline=False).summary)
     assert keys(policy) == keys("baseline")
 
 

@@ -74,7 +74,7 @@ def test_invariants_on_random_routes(data, policy, seed):
     np.testing.assert_array_equal(on_route + left, arrived)
     states = sum(metric(name) for name in model.disease.names if name != "dead")
     np.testing.assert_array_equal(states.sum(axis=1), on_route)
-    places = [p.places for p in model.programmes.running if p.kind == "screening"]  # each site's own limit
+    places = [p.positives.places for p in model.programmes.running if p.kind == "screening"]  # each site's own limit
     limit = np.max(places, axis=0) if places else np.zeros(model.routes.node_count, dtype=np.int64)
     assert (metric("isolated") <= limit[None, :]).all()
     care = next(p for p in model.programmes.running if p.kind == "care")

@@ -23,10 +23,11 @@ from typing import Literal, NamedTuple
 import numba as nb
 import numpy as np
 
-from sim.fields import NODE_KINDS, Count, NonNegative, Positive, Probability, Strict
-from sim.population import AT_NODE, IN_CARE, WAS_DETECTED, Column
+from sim.errors import Problem
+from sim.fields import NODE_KINDS, Count, Positive, Probability, Strict
+from sim.population import AT_NODE, IN_CARE, Column
 from sim.programme import Programme, Stage
-from sim.programmes import actions
+from sim.programmes.money import Money
 from sim.rng import uniform_at, uniforms
 from sim.selection import first_come_first_served
 
@@ -38,6 +39,17 @@ INTERVENTIONS = {  # intervention -> the barrier it lowers
     "information": "awareness",
     "community_engagement": "stigma",
 }
+# What an intervention's unit cost is paid per: a consultation of someone facing its barrier, a
+# person reached on arrival, a day of a site offering care. The volume is scaled by the
+# intervention's level (the share of the barrier's effect removed): the share of those
+# consultations interpreted or paid for, of arrivals reached, of a full-time presence at a site.
+PAID_PER = {
+    "interpreters": "consultation",
+    "free_care": "consultation",
+    "firewall": "site-day",
+    "information": "person reached",
+    "community_engagement": "site-day",
+}
 DELAY_BINS = 61  # time to care histogram: 0..59 days, and 60 or more
 
 
@@ -45,6 +57,11 @@ class Barrier(Strict):
     prevalence: Probability  # share of people who face it
     effect: Probability  # how much it lowers the daily rate of seeking care
     by_origin: dict[str, Probability] = {}  # prevalence by origin code, where it differs
+    source: str
+
+
+class InterventionCost(Strict):
+    unit_cost: Money  # per unit of PAID_PER
     source: str
 
 
@@ -68,9 +85,10 @@ class CareConfig(Strict):
     on_site_kinds: list[Literal[NODE_KINDS]]  # kinds of site with an on-site medical team
     consultations_per_day: dict[Literal[NODE_KINDS], Count]
     isolation_effect: Probability  # share of infectiousness removed while in care
-    treatment_effect: Probability  # share of deaths averted by care
+    treatment_effect: Probability  # share of deaths averted by care (unless the disease gives its care_case_fatality)
     diagnosis_probability: Probability
-    cost_per_consultation: NonNegative
+    cost_per_consultation: Money
+    intervention_costs: dict[Literal[tuple(INTERVENTIONS)], InterventionCost] = {}  # per unit of PAID_PER
     sources: dict[str, str] = {}
 
     def daily_seek_probability(self) -> np.ndarray:
@@ -127,7 +145,7 @@ class Care(Programme):
     columns = (Column("barriers", np.uint8, owner="care", doc="one bit per access-to-care barrier (BARRIERS)"),)
     metrics = ("consultations", "turned_away", "days_to_care")
     untotalled = ("days_to_care",)
-    cost_items = ("consultations",)
+    cost_items = {"consultations": "consultation", **PAID_PER}
 
     def __init__(self, model, name: str, config: CareConfig):
         super().__init__(model, name, config)
@@ -149,6 +167,13 @@ class Care(Programme):
     def at_zero_strength(cls, config):
         return cls.baseline(config)
 
+    @classmethod
+    def run_problems(cls, path, config, policy, disease, states) -> list:
+        """An intervention in use needs its unit cost."""
+        return [Problem(f"{path}.intervention_costs.{name}", "(missing)", f"a unit cost per {PAID_PER[name]} for "
+                                                                          f"{name}, which this policy uses")
+                for name, level in config.interventions if level > 0 and name not in config.intervention_costs]
+
     def sites(self) -> np.ndarray:
         return self.on_site
 
@@ -160,6 +185,13 @@ class Care(Programme):
             u = uniforms(self.key("barriers", bit), uids)
             bits |= ((u < self.barrier_prevalence[origins, bit]).astype(np.uint8) << bit)
         people.barriers[rows] = bits
+        self.pay_for("information", self.model.day, np.bincount(people.node[rows], minlength=self.model.routes.node_count))
+
+    def pay_for(self, intervention: str, day: int, volume: np.ndarray) -> None:
+        """An intervention's cost for `volume` units of what it is paid per, scaled by its level."""
+        level = getattr(self.config.interventions, intervention)
+        if level > 0:
+            self.spend(intervention, day, volume * level, self.config.intervention_costs[intervention].unit_cost)
 
     def step(self, day: int, tally) -> None:
         model, people, cfg = self.model, self.model.people, self.config
@@ -178,17 +210,32 @@ class Care(Programme):
         delay = day - people.state_day[seen].astype(np.int64)
         tally.count("days_to_care", node[seen], weights=delay)
         self.delay_histogram += np.bincount(np.minimum(delay, DELAY_BINS - 1), minlength=DELAY_BINS)
-        undetected = seen[(people.flags[seen] & WAS_DETECTED) == 0]
-        draws = uniforms(self.key("diagnosis", day), people.uid[undetected].astype(np.int64))
-        tally.count("detected", node[actions.detect(people, undetected[draws < cfg.diagnosis_probability])])
+        draws = uniforms(self.key("diagnosis", day), people.uid[seen].astype(np.int64))
+        tally.count("detected", node[model.programmes.diagnose(seen[draws < cfg.diagnosis_probability])])
         self.seen_today = np.bincount(node[seen], minlength=model.routes.node_count)
-        self.cost[day] += self.seen_today * cfg.cost_per_consultation
+        self.spend("consultations", day, self.seen_today, cfg.cost_per_consultation)
+        self.pay_for_the_day(day, seen, capacity > 0)
+
+    def pay_for_the_day(self, day: int, seen: np.ndarray, open_sites: np.ndarray) -> None:
+        """The day's interventions: per consultation of someone facing the barrier they lower,
+        and per site offering care."""
+        people, nodes = self.model.people, self.model.routes.node_count
+        for name in ("interpreters", "free_care"):
+            facing = (people.barriers[seen] >> BARRIERS.index(INTERVENTIONS[name])) & 1
+            self.pay_for(name, day, np.bincount(people.node[seen], weights=facing, minlength=nodes))
+        for name in ("firewall", "community_engagement"):
+            self.pay_for(name, day, open_sites.astype(np.float64))
 
     def removes_infectiousness(self) -> dict[int, float]:
         return {int(IN_CARE): self.config.isolation_effect}
 
     def averts_deaths(self) -> float:
-        return self.config.treatment_effect
+        """The disease's case fatality in care, where its config gives one (cholera with oral
+        rehydration), else care's treatment effect."""
+        disease = self.model.config.disease
+        if disease.care_case_fatality is None:
+            return self.config.treatment_effect
+        return 1.0 - disease.care_case_fatality / disease.case_fatality if disease.case_fatality > 0 else 0.0
 
     def summary(self) -> dict:
         recorder = self.model.recorder

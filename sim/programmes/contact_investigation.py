@@ -7,45 +7,52 @@ members of each one's travel group at the same site are its contacts (a travel g
 tents, meals and transport: the household of people on the move). A share `coverage` of the
 contacts is reached, within the site's `contacts_per_day`, first come first served; each is
 tested with `method`. Positives are detected (surveillance reports them), isolated while the
-site's isolation places last (else held for `hold_days`), and put in care where the site has a
-medical team (care's sites); negatives are offered the next dose of the vaccination programme
-named by `vaccination`, if any, from what it has left today (ring vaccination). An index case's
+site's isolation places last (else as `when_full` says: sim.programmes.actions.Positives), and
+the infected among them put in care where the site has a medical team (care's sites); negatives are offered the next dose of the vaccination programme
+named by `vaccination`, if any, from what it has left today (ring vaccination; a dose within 72
+hours of a measles exposure may stop the infection: sim.programmes.vaccination), and with
+`ring_site` so is everyone present at the site where a case was investigated. An index case's
 group is investigated once.
 Reads: where, node, group, state, flags. Writes: flags (its own bit `investigated` on index
-cases; WAS_DETECTED, ISOLATED, IN_CARE on contacts), hold_timer; vaccination's columns through
+cases; WAS_DETECTED, ISOLATED, SEPARATED, REFERRED, IN_CARE on contacts), hold_timer, leave_day; vaccination's columns through
 that programme. Runs after vaccination, whose supply left it draws on.
 Draws: who is reached, and the test result, per contact and day.
 """
 
-from typing import Literal, NamedTuple, Optional, Union
+from typing import NamedTuple, Optional
 
 import numba as nb
 import numpy as np
 from pydantic import Field
 
-from sim.fields import MAX_DAYS, Count, Identifier, NonNegative, Probability, Strict, integer
+from sim.fields import MAX_DAYS, Count, Identifier, Probability, Strict, integer
 from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
 from sim.programme import Programme, Stage
-from sim.programmes import actions
-from sim.programmes.screening import METHODS, sensitivity_by_state
+from sim.programmes.actions import POSITIVE_COSTS, POSITIVE_METRICS, Positives, WhenFull
+from sim.programmes.money import Money
+from sim.programmes.screening import cost_problems, test_cost
 from sim.programmes.sites import SiteSelector
+from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
 from sim.rng import uniforms
-from sim.selection import first_come_first_served
+from sim.selection import CHUNK, first_come_first_served
 
 
 class ContactInvestigationConfig(Strict):
     where: SiteSelector
-    method: Literal[tuple(METHODS)] = "rapid_antigen"  # a test of sim/programmes/screening.py
-    sensitivity: Optional[Union[Probability, dict[str, Probability]]] = None  # overrides the method's
+    method: MethodChoice = Field(description="a test with figures for the run's disease (disease.tests), or one per "
+                                             "disease, as screening's")
+    sensitivity: SensitivityOverride = None  # overrides the disease's figures for the method
     specificity: Optional[Probability] = None
     coverage: Probability = Field(0.8, description="assumption (range 0.5-0.95): share of a case's co-travellers "
                                                    "at the site who are found, interviewed and tested")
     contacts_per_day: Count = Field(50, description="assumption (range 10-200): contacts a site's team can reach a day")
     isolation_days: integer(ge=1, le=MAX_DAYS) = 10
     isolation_places: Optional[Count] = None  # per site; None: the scenario's isolation_places
-    hold_days: integer(ge=1, le=MAX_DAYS) = 3  # positives who find no isolation place
+    when_full: WhenFull = Field("refer", description="positives who find no isolation place: as screening's")
     vaccination: Optional[Identifier] = None  # a vaccination programme whose next dose contacts are offered
-    cost_per_contact: NonNegative = Field(10.0, description="assumption (range 5-30 EUR): about half an hour of a "
+    ring_site: bool = Field(False, description="also offer that vaccination to everyone present at the site where a "
+                                               "case was investigated today (ring vaccination of the site)")
+    cost_per_contact: Money = Field(10.0, description="assumption (range 5-30 EUR): about half an hour of a "
                                                              "health worker's and an interpreter's time per contact, "
                                                              "beside the test's own cost")
     sources: dict[str, str] = {}
@@ -79,13 +86,19 @@ def mark_contacts(mask, people, sites):
 
 
 @nb.njit(cache=True, parallel=True)
-def mark_investigated(people, sites):
-    """The detected cases present at the programme's sites: their groups have now been investigated."""
-    where, node, flags = people.where, people.node, people.flags
+def mark_investigated(people, sites, node_count):
+    """The detected cases present at the programme's sites: their groups have now been
+    investigated. Returns how many were newly investigated at each node."""
+    count, where, node, flags = people.count, people.where, people.node, people.flags
     offered, investigated = sites.offered, sites.investigated
-    for i in nb.prange(people.count):
-        if where[i] == AT_NODE and offered[node[i]] and flags[i] & WAS_DETECTED:
-            flags[i] |= investigated
+    chunks = (count + CHUNK - 1) // CHUNK
+    per_chunk = np.zeros((chunks, node_count), dtype=np.int64)
+    for chunk in nb.prange(chunks):
+        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+            if where[i] == AT_NODE and offered[node[i]] and flags[i] & WAS_DETECTED and not flags[i] & investigated:
+                flags[i] |= investigated
+                per_chunk[chunk, node[i]] += 1
+    return per_chunk.sum(axis=0)
 
 
 class ContactInvestigation(Programme):
@@ -96,21 +109,19 @@ class ContactInvestigation(Programme):
     stage = Stage.SITES_ACT
     rank = 35  # after vaccination: ring vaccination draws on the supply it has left
     flags = ("investigated",)
-    metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated",
-               "isolations", "isolation_full", "held")
-    cost_items = ("contact_investigation",)
+    metrics = ("contacts_reached", "contacts_positive", "contacts_treated", "contacts_vaccinated", "site_vaccinated",
+               *POSITIVE_METRICS)
+    cost_items = {"contact_investigation": "contact", "tests": "test", **POSITIVE_COSTS}
 
     def __init__(self, model, name: str, config: ContactInvestigationConfig):
         super().__init__(model, name, config)
-        routes, disease = model.routes, model.disease
+        routes = model.routes
         self.where = config.where.mask(routes.node_ids, routes.kind)
-        self.sensitivity = sensitivity_by_state(config.method, config.sensitivity, disease.names)
-        specificity = config.specificity if config.specificity is not None else METHODS[config.method].specificity
-        self.false_positive_rate = 1.0 - specificity
-        self.uninfected = np.isin(np.arange(len(disease.names)), [disease.susceptible, disease.recovered, disease.dead])
-        self.places = (routes.isolation_places if config.isolation_places is None
-                       else np.full_like(routes.isolation_places, config.isolation_places))
-        self.unit_cost = config.cost_per_contact + METHODS[config.method].cost
+        self.test = Test.of(config.method, config.sensitivity, config.specificity, model.config.disease, model.disease.names)
+        places = (routes.isolation_places if config.isolation_places is None
+                  else np.full_like(routes.isolation_places, config.isolation_places))
+        self.positives = Positives(self, places, config.isolation_days, config.when_full)
+        self.test_cost = test_cost(model.config.policy, self.test.method, None)
         self.reached_today = np.zeros(routes.node_count, dtype=np.int64)
         self.capacity_today = np.zeros(routes.node_count, dtype=np.int64)
 
@@ -119,12 +130,20 @@ class ContactInvestigation(Programme):
         return config.model_copy(update={"coverage": 0.0})
 
     @classmethod
+    def run_problems(cls, path, config, policy, disease, states) -> list:
+        return (test_problems(path, config.method, config.sensitivity, disease, states)
+                or cost_problems(path, policy, method_for(config.method, disease.name), None))
+
+    @classmethod
     def policy_problems(cls, policy) -> list[str]:
         problems = []
         for name, programme in policy.contact_investigation.items():
             if programme.vaccination is not None and programme.vaccination not in policy.vaccination:
                 problems.append(f"contact_investigation.{name}.vaccination: {programme.vaccination!r} is not a "
                                 f"vaccination programme of this policy")
+            if programme.ring_site and programme.vaccination is None:
+                problems.append(f"contact_investigation.{name}.ring_site: needs the vaccination programme to give "
+                                f"(vaccination: <name>)")
         return problems
 
     def sites(self) -> np.ndarray:
@@ -136,37 +155,34 @@ class ContactInvestigation(Programme):
         sites = Sites(offered, people.flag_bits["investigated"])
         mark_contacts(model.selection.mask(people), people.view(), sites)
         contacts = model.selection.rows()
-        mark_investigated(people.view(), sites)
+        index_cases = mark_investigated(people.view(), sites, model.routes.node_count)
         reach = uniforms(self.key("reach", day), people.uid[contacts].astype(np.int64)) < cfg.coverage
         reached = contacts[reach][first_come_first_served(contacts[reach], people.node, capacity)]
         node = people.node
         tally.count("contacts_reached", node[reached])
-        state = people.state[reached]
         u = uniforms(self.key("test", day), people.uid[reached].astype(np.int64))
-        infected = ~self.uninfected[state]
-        positive = np.where(infected, u < self.sensitivity[state], u < self.false_positive_rate)
+        positive = self.test.positive(people.state[reached], u)
         self.act_on(reached[positive], day, tally)
         self.vaccinate(reached[~positive], day, tally)
+        if cfg.ring_site and index_cases.any():
+            self.vaccinate_sites(index_cases > 0, day, tally)
         self.reached_today, self.capacity_today = np.bincount(node[reached], minlength=model.routes.node_count), capacity
-        self.cost[day] += self.reached_today * self.unit_cost
+        self.spend("contact_investigation", day, self.reached_today, cfg.cost_per_contact)
+        self.spend("tests", day, self.reached_today, self.test_cost)
 
     def act_on(self, positives: np.ndarray, day: int, tally) -> None:
-        """Positive contacts: detected, isolated while places last (else held), in care where the
-        site has a medical team."""
+        """Positive contacts: detected, isolated while places last (else as `when_full` says),
+        and the infected among them in care where the site has a medical team."""
         people, node = self.model.people, self.model.people.node
         tally.count("contacts_positive", node[positives])
-        infected = positives[~self.uninfected[people.state[positives]]]
-        tally.count("detected", node[actions.detect(people, infected)])
-        placed = self.model.programmes.isolation.admit(positives, self.places, self.config.isolation_days, day)
-        tally.count("isolations", node[positives[placed]])
-        tally.count("isolation_full", node[positives[~placed]])
-        actions.hold(people, positives[~placed], self.config.hold_days)
-        tally.count("held", node[positives[~placed]])
+        infected = positives[self.test.infected[people.state[positives]]]
+        tally.count("detected", node[self.model.programmes.diagnose(infected)])
+        self.positives.isolate(positives, day, tally)
         care_here = np.zeros(self.model.routes.node_count, dtype=np.bool_)
         for programme in self.model.programmes.running:
             if programme.kind == "care":
                 care_here |= programme.sites()
-        treated = positives[care_here[node[positives]]]
+        treated = infected[care_here[node[infected]]]
         people.flags[treated] |= IN_CARE
         tally.count("contacts_treated", node[treated])
 
@@ -174,10 +190,18 @@ class ContactInvestigation(Programme):
         """Ring vaccination: the next dose of the named programme, from what it has left today."""
         if self.config.vaccination is None:
             return
-        programme = next(p for p in self.model.programmes.running
-                         if p.kind == "vaccination" and p.name == self.config.vaccination)
-        given = programme.give(negatives, day, tally)
+        given = self.ring_programme().give(negatives, day, tally)
         tally.count("contacts_vaccinated", self.model.people.node[given])
+
+    def vaccinate_sites(self, sites: np.ndarray, day: int, tally) -> None:
+        """Ring vaccination of the site: everyone present where a case was investigated today."""
+        people = self.model.people
+        present = np.flatnonzero((people.where[: people.count] == AT_NODE) & sites[people.node[: people.count]])
+        given = self.ring_programme().give(present, day, tally)
+        tally.count("site_vaccinated", people.node[given])
+
+    def ring_programme(self):
+        return next(p for p in self.model.programmes.running if p.kind == "vaccination" and p.name == self.config.vaccination)
 
     def problems(self, day: int) -> list[str]:
         over = np.flatnonzero(self.reached_today > self.capacity_today)

@@ -7,6 +7,7 @@ import typing
 import annotated_types
 from pydantic import BaseModel
 
+from sim.diagnostics import METHOD_NAMES, METHODS
 from sim.programmes.policy import PolicyBase
 from sim.programmes.registry import programme_classes
 
@@ -18,6 +19,14 @@ edit by hand; `tests/test_programmes.py` checks it is current). Each kind is con
 `conf/policy/`; `docs/ARCHITECTURE.md` says how to add one.
 
 Every policy also has: {common}.
+
+A `method` is one of the diagnostic tests below (`sim/diagnostics.py`); a programme may only use
+one with figures for the run's disease (`tests:` in `conf/disease/<disease>.yaml`, each with its
+source), and its cost per test is the policy's `test_costs` unless the programme gives its own.
+
+| method | what it is |
+|---|---|
+{methods}
 """
 
 
@@ -33,7 +42,7 @@ def type_name(annotation) -> str:
                  for item in getattr(meta, "metadata", [meta]) for kind, attribute, sign in BOUNDS if isinstance(item, kind)]
         return type_name(arguments[0]) + (f" ({', '.join(inner)})" if inner else "")
     if origin is typing.Literal:
-        return " or ".join(repr(value) for value in arguments)
+        return "method" if arguments == METHOD_NAMES else " or ".join(repr(value) for value in arguments)
     if origin in (typing.Union, types.UnionType):
         return " or ".join(type_name(argument) for argument in arguments)
     if origin is not None:
@@ -66,7 +75,7 @@ def section(cls) -> str:
         f"- person columns: {', '.join(f'`{c.name}` ({c.dtype.__name__})' for c in cls.columns) or 'none'}",
         f"- flag bits: {', '.join(f'`{flag}`' for flag in cls.flags) or 'none'}",
         f"- metrics per node and day: {', '.join(f'`{m}`' for m in cls.metrics) or 'none'}",
-        f"- cost items: {', '.join(f'`{item}`' for item in cls.cost_items) or 'none'}",
+        f"- cost items: {', '.join(f'`{item}` (per {unit})' for item, unit in cls.cost_items.items()) or 'none'}",
         "",
         "| key | type | default | bounds | source or note |",
         "|---|---|---|---|---|",
@@ -78,4 +87,5 @@ def section(cls) -> str:
 
 def reference() -> str:
     common = ", ".join(f"`{name}`" for name in PolicyBase.model_fields)
-    return HEADER.format(common=common) + "\n" + "\n".join(section(cls) for cls in programme_classes())
+    methods = "\n".join(f"| `{name}` | {what} |" for name, what in METHODS.items())
+    return HEADER.format(common=common, methods=methods) + "\n" + "\n".join(section(cls) for cls in programme_classes())

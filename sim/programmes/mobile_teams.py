@@ -16,8 +16,9 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 from pydantic import Field
 
-from sim.fields import Count, NonNegative, Strict, integer
+from sim.fields import Count, Strict, integer
 from sim.programme import Programme, Stage
+from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ class MobileTeamConfig(Strict):
     tests_per_day: Count = 0
     vaccination: Optional[str] = None  # name of a vaccination programme the team delivers
     doses_per_day: Count = 0
-    cost_per_day: NonNegative = Field(700.0, description="assumption: doctor, nurse, interpreter, driver and vehicle for a day")
+    cost_per_day: Money = Field(700.0, description="assumption (range 400-1,200): doctor, nurse, interpreter, driver and "
+                                                   "vehicle for a day; IOM's teams (GP, nurse, psychologist, ...: "
+                                                   "004_5cb7d248ec639515.txt) give no cost")
     sources: dict[str, str] = {}
 
 
@@ -64,7 +67,7 @@ class MobileTeams(Programme):
     Config = MobileTeamConfig
     stage = Stage.SITES_ACT
     rank = 10  # first: the other programmes of the day ask where the teams are
-    cost_items = ("mobile_teams",)
+    cost_items = {"mobile_teams": "team-day"}
 
     def __init__(self, model, name: str, config: MobileTeamConfig):
         super().__init__(model, name, config)
@@ -103,7 +106,9 @@ class MobileTeams(Programme):
             return
         self.team.move_for(day)
         if self.team.site is not None:
-            self.cost[day, self.team.site.index] += self.config.cost_per_day
+            at = np.zeros(self.model.routes.node_count)
+            at[self.team.site.index] = 1
+            self.spend("mobile_teams", day, at, self.config.cost_per_day)
 
     def brings(self, kind: str, name: str) -> tuple[int, int] | None:
         site, cfg = self.site, self.config

@@ -7,23 +7,32 @@ and cost items, and the person columns of a run all follow from the programme cl
 """
 
 import numpy as np
+from typing import Literal
+
 from pydantic import create_model, model_validator
 
-from sim.errors import ConfigError
-from sim.fields import Count, Identifier, NonNegative, Probability, Strict
+from sim.diagnostics import METHOD_NAMES
+from sim.errors import ConfigError, Problem
+from sim.fields import Count, Identifier, Probability, Strict
 from sim.kernels import FLAG_COMBINATIONS
-from sim.population import ISOLATED, Column
+from sim.population import ISOLATED, SEPARATED, Column
 from sim.programme import Programme, Stage
-from sim.programmes.actions import IsolationPlaces
+from sim.programmes.actions import IsolationPlaces, detect
+from sim.programmes.money import Currency, Money, foreign_costs
 from sim.programmes.registry import programme_classes
 from sim.programmes.sites import SiteSelector
+from sim.programmes.watch import WATCH_METRICS, Watch
 
 
 class IsolationConfig(Strict):
-    """Isolation areas at the sites (their places are in the scenario, or a programme's own)."""
+    """Isolation areas at the sites (their places are in the scenario, or a programme's own), and
+    the separate area where positives wait when no place is free (sim.programmes.actions)."""
 
     effect: Probability  # share of infectiousness removed in a site's isolation area
-    cost_per_day: NonNegative  # per person isolated, per day
+    separate_area_effect: Probability  # share removed in a separate area (a tent or room apart, masks)
+    cost_per_day: Money  # per person isolated, per day
+    separate_area_cost_per_day: Money  # per person in a separate area, per day
+    cost_per_referral: Money  # transport to a clinic or hospital and an assessment there
     sources: dict[str, str] = {}
 
 
@@ -37,10 +46,22 @@ class PolicyBase(Strict):
     changed from the command line: policy.screening.borders.sensitivity=0.9"""
 
     name: Identifier
-    currency: str
+    for_diseases: list[Identifier] = []  # the diseases a bundle is made for (TB screening); empty: any
+    currency: Currency  # of every cost of the policy
     isolation: IsolationConfig
     surveillance: SurveillanceConfig
+    test_costs: dict[Literal[METHOD_NAMES], Money] = {}  # per test of each method
+    dose_costs: dict[Identifier, Money] = {}  # per dose of each disease's vaccine, delivered
     sources: dict[str, str] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _costs_in_its_currency(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("currency"), str):
+            foreign = foreign_costs({key: value for key, value in data.items() if key != "currency"}, data["currency"])
+            if foreign:
+                raise ValueError("; ".join(foreign))
+        return data
 
     @model_validator(mode="after")
     def _programmes_fit(self):
@@ -48,6 +69,22 @@ class PolicyBase(Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def run_problems(self, disease, states: tuple[str, ...]) -> list[Problem]:
+        """What stops this policy running for this disease: a bundle made for others, and each
+        programme's (Programme.run_problems)."""
+        if self.for_diseases and disease.name not in self.for_diseases:
+            return [Problem("policy.for_diseases", disease.name, f"the diseases bundle {self.name} is made for: {self.for_diseases}")]
+        return [problem for cls, name, config in self.programmes()
+                for problem in cls.run_problems(path_of(cls, name), config, self, disease, states)]
+
+    def for_disease(self, disease) -> "PolicyBase":
+        """Every programme with what it leaves to the disease filled in (Programme.for_disease)."""
+        def resolved(cls, value):
+            if cls.named:
+                return {name: cls.for_disease(config, disease) for name, config in value.items()}
+            return cls.for_disease(value, disease)
+        return self.model_copy(update={cls.kind: resolved(cls, getattr(self, cls.kind)) for cls in programme_classes()})
 
     def programmes(self) -> list[tuple[type[Programme], str, object]]:
         """(class, name, config) of each programme, in the order they run."""
@@ -83,11 +120,27 @@ class PolicyBase(Strict):
     @staticmethod
     def metric_names() -> tuple[str, ...]:
         """The metrics of every programme kind, in the order they run (a run records them all,
-        so every summary has the same keys whatever the policy)."""
-        return tuple(dict.fromkeys(name for cls in programme_classes() for name in cls.metrics))
+        so every summary has the same keys whatever the policy), and the day's end's (watch)."""
+        return tuple(dict.fromkeys((*(name for cls in programme_classes() for name in cls.metrics), *WATCH_METRICS)))
 
     def build(self, model) -> "Programmes":
         return Programmes(model, self)
+
+
+def kept_table(removed: dict[int, float]) -> np.ndarray:
+    """Share of infectiousness kept for each value of flags & REDUCES_INFECTIOUSNESS, from the
+    share each bit removes (several bits: the shares kept multiply)."""
+    kept = np.ones(FLAG_COMBINATIONS)
+    for combination in range(FLAG_COMBINATIONS):
+        for bit, share in removed.items():
+            if combination & bit:
+                kept[combination] *= 1.0 - share
+    return kept
+
+
+def path_of(cls: type[Programme], name: str) -> str:
+    """A programme's key in the run configuration: policy.screening.borders, policy.care."""
+    return f"policy.{cls.kind}.{name}" if cls.named else f"policy.{cls.kind}"
 
 
 def _policy_config() -> type[PolicyBase]:
@@ -106,31 +159,61 @@ class Programmes:
     def __init__(self, model, policy: PolicyBase):
         self.model = model
         self.policy = policy
-        self.check_sites(policy, model.routes.node_ids)
+        self.check(policy, model)
         self.isolation = IsolationPlaces(model)
+        self.watch = Watch(model)
+        self.diagnosed = []  # uids of the people diagnosed since the last sites' stage, per call of diagnose
         self.running = [cls(model, name, config) for cls, name, config in policy.programmes()]
         self.by_stage = {stage: [p for p in self.running if p.stage is stage] for stage in Stage}
 
     @staticmethod
-    def check_sites(policy: PolicyBase, node_ids: tuple[str, ...]) -> None:
-        """Every site a programme names is a node of the scenario."""
-        problems = []
+    def check(policy: PolicyBase, model) -> None:
+        """Every site a programme names is a node of the scenario, and the policy can run for the
+        disease (sim.runconfig checks that too, but a RunConfig may be built by hand)."""
+        problems = policy.run_problems(model.config.disease, model.disease.names)
+        if policy.for_disease(model.config.disease) != policy:
+            problems.append(Problem("policy", None, "not filled in from the disease (a vaccination programme's schedule): "
+                                                    "make the run configuration with sim.run_config"))
         for cls, name, config in policy.programmes():
-            path = f"policy.{cls.kind}.{name}" if cls.named else f"policy.{cls.kind}"
             for key, value in config:
                 if isinstance(value, SiteSelector):
-                    problems += value.problems(f"{path}.{key}", node_ids)
+                    problems += value.problems(f"{path_of(cls, name)}.{key}", model.routes.node_ids)
         if problems:
             raise ConfigError("config", problems)
 
     def run(self, stage: Stage, day: int, tally) -> None:
-        """Each programme of the stage, in order."""
+        """Each programme of the stage, in order (separate-area holds that are over end first)."""
+        if stage is Stage.SITES_ACT:
+            self.isolation.start_of_day()
         for programme in self.by_stage[stage]:
             programme.step(day, tally)
+        if stage is Stage.SITES_ACT:  # the programmes that start treatment have read them
+            self.diagnosed = []
+        if stage is Stage.CARE_SEEKING:  # the last stage that acts: the day's end
+            self.watch.end_of_day(day, tally)
 
     def on_arrival(self, people, rows: np.ndarray, vaccinated: np.ndarray) -> None:
+        self.watch.on_arrival(people, rows)
         for programme in self.running:
             programme.on_arrival(people, rows, vaccinated)
+
+    def diagnose(self, rows: np.ndarray) -> np.ndarray:
+        """Infected people a programme diagnosed (a positive test, a diagnosis in care): they are
+        detected, for surveillance, and listed for the programmes that treat them, which read the
+        list at the end of the next sites' stage (newly_diagnosed: in care yesterday, or by a test
+        today). Returns those detected for the first time."""
+        self.diagnosed.append(self.model.people.uid[rows].astype(np.int64))
+        return detect(self.model.people, rows)
+
+    def newly_diagnosed(self) -> np.ndarray:
+        return np.unique(np.concatenate(self.diagnosed)) if self.diagnosed else np.zeros(0, dtype=np.int64)
+
+    def care_offered_today(self) -> np.ndarray:
+        """Bool per node: sites where care is offered today (its own sites and mobile teams)."""
+        care = next((p for p in self.running if p.kind == "care"), None)
+        if care is None:
+            return np.zeros(self.model.routes.node_count, dtype=np.bool_)
+        return self.offer(care.kind, care.name, care.on_site, care.per_site)[1] > 0
 
     def offer(self, kind: str, name: str, where: np.ndarray, per_site) -> tuple[np.ndarray, np.ndarray]:
         """Where programme `kind`.`name` is offered today and its capacity at each site: its own
@@ -146,16 +229,11 @@ class Programmes:
         return offered, capacity
 
     def kept_infectiousness(self) -> np.ndarray:
-        """Share of infectiousness kept, by flags & REDUCES_INFECTIOUSNESS (isolated, in care)."""
-        removed = {int(ISOLATED): self.policy.isolation.effect}
+        """Share of infectiousness kept, by flags & REDUCES_INFECTIOUSNESS (isolated, separated, in care)."""
+        removed = {int(ISOLATED): self.policy.isolation.effect, int(SEPARATED): self.policy.isolation.separate_area_effect}
         for programme in self.running:
             removed.update(programme.removes_infectiousness())
-        kept = np.ones(FLAG_COMBINATIONS)
-        for combination in range(FLAG_COMBINATIONS):
-            for bit, share in removed.items():
-                if combination & bit:
-                    kept[combination] *= 1.0 - share
-        return kept
+        return kept_table(removed)
 
     def death_averted_in_care(self) -> float:
         return max([programme.averts_deaths() for programme in self.running], default=0.0)
@@ -177,13 +255,20 @@ class Programmes:
         """[day, node] cost of every programme, and of isolation days."""
         return sum((programme.cost_by_day_and_node() for programme in self.running), self.isolation_cost())
 
-    def costs(self) -> dict:
-        """Cost by item, for every item any programme kind has (0 where none ran)."""
-        items = {item: 0.0 for cls in programme_classes() for item in cls.cost_items}
+    def costs(self) -> tuple[dict, dict]:
+        """Cost by item, for every item any programme kind has (0 where none ran), with the
+        total; and each item's volume and unit (tests, doses, site-days, person-days)."""
+        units = {item: unit for cls in programme_classes() for item, unit in cls.cost_items.items()}
+        items, volumes = dict.fromkeys(units, 0.0), dict.fromkeys(units, 0.0)
         for programme in self.running:
-            items[programme.cost_item] += float(programme.cost_by_day_and_node().sum())
+            for item, cost in programme.costs.items():
+                items[item] += float(cost.sum())
+                volumes[item] += programme.volumes[item]
         items["isolation"] = float(self.isolation_cost().sum())
-        return {"currency": self.policy.currency, **items, "total": float(np.sum(list(items.values())))}
+        units["isolation"] = "person-day"
+        volumes["isolation"] = float(self.model.recorder.metric("migrants", "isolated").sum())
+        costs = {"currency": self.policy.currency, **items, "total": float(np.sum(list(items.values())))}
+        return costs, {item: {"volume": volumes[item], "per": units[item]} for item in items}
 
     def summary(self) -> dict:
         """Totals of every programme kind's metrics, each programme's own figures, costs."""
@@ -192,4 +277,6 @@ class Programmes:
                   for cls in programme_classes() for name in cls.metrics if name not in cls.untotalled}
         for programme in self.running:
             totals.update(programme.summary())
-        return {**totals, "isolation_days": int(recorder.metric("migrants", "isolated").sum()), "costs": self.costs()}
+        costs, volumes = self.costs()
+        return {**totals, **self.watch.summary(), "isolation_days": int(recorder.metric("migrants", "isolated").sum()),
+                "costs": costs, "cost_volumes": volumes}
