@@ -61,7 +61,7 @@ POLICY_LINES = (
     ("infections_averted", "infections averted against baseline"),
     ("cost_per_infection_averted", "cost per infection averted"),
 )
-OUTPUTS = ("summary.json", MANIFEST, "timeseries.parquet", "config.json", "failed.json")
+OUTPUTS = ("summary.json", MANIFEST, "timeseries.parquet", "config.json", "failed.json", "intervals.json")
 
 
 def describe_choices() -> str:
@@ -137,6 +137,10 @@ def run_in_folder(cfg: DictConfig, folder: Path, in_sweep: bool, attempt: dict) 
     """Validate, skip if the folder's outputs verify, else run and save. Returns what happened;
     `attempt["started"]` tells whether the folder's old outputs were removed for this attempt."""
     config, graph = prepare(cfg)
+    if in_sweep:
+        config = one_seed_in_a_sweep(config)
+    elif config.seeds > 1:
+        return run_paired_seeds(config, graph, folder, attempt)
     identity = run_identity(config, graph)
     problem = output_problem(folder, identity, config.model_dump(mode="json", by_alias=True))
     if problem is None:
@@ -163,6 +167,31 @@ def run_in_folder(cfg: DictConfig, folder: Path, in_sweep: bool, attempt: dict) 
     return "complete"
 
 
+def one_seed_in_a_sweep(config):
+    """A sweep's run is one seed: the sweep lists its seeds (seed='range(10)'); `seeds` given
+    on the command line of a sweep is refused rather than ignored."""
+    if any(override.split("=", 1)[0].lstrip("+~") == "seeds" for override in HydraConfig.get().overrides.task):
+        raise ConfigError("command line", [Problem("seeds", config.seeds, "applies to one run; a sweep names its "
+                                                   "seeds: -m seed='range(10)'")])
+    return config.model_copy(update={"seeds": 1})
+
+
+def run_paired_seeds(config, graph, folder: Path, attempt: dict) -> str:
+    """The run over paired seeds (analysis.seeds), its medians and intervals printed."""
+    from analysis.seeds import format_intervals, run_seeds  # the command line composes the analysis
+
+    attempt["started"] = attempt["seeds"] = True
+    if config.progress and not compiled_before():
+        print("compiling kernels (first run, about 20 s)", file=sys.stderr, flush=True)
+    log.info("%s: %s, %s disease, %s policy, seeds %d to %d, %d days", describe_choices(), graph.graph["name"],
+             config.disease.name, config.policy.name, config.seed, config.seed + config.seeds - 1, config.days)
+    table = run_seeds(config, graph, folder, progress=config.progress)
+    text = format_intervals(config, graph.graph["name"], table, folder)
+    log.info("summary:\n%s", text)
+    print(text)
+    return "complete"
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def run(cfg: DictConfig) -> str:
     """Hydra's task: one run in its folder, every failure reported in the project's words."""
@@ -181,7 +210,8 @@ def run(cfg: DictConfig) -> str:
         log.info("interrupted; outputs of this attempt removed")
         if in_sweep:
             raise
-        print(f"interrupted: nothing saved. To run it again: {rerun_command('hydra.run.dir', folder)}", file=sys.stderr)
+        kept = "seeds already complete are kept" if attempt.get("seeds") else "nothing saved"
+        print(f"interrupted: {kept}. To run it again: {rerun_command('hydra.run.dir', folder)}", file=sys.stderr)
         sys.exit(INTERRUPTED)
     except Exception as error:  # noqa: BLE001  every failure of a run ends here, in one message
         kind = "configuration" if isinstance(error, ConfigError) else "fault"

@@ -23,6 +23,10 @@ class RunConfig(Strict):
     policy: PolicyConfig
     transmission: Transmission
     seed: integer(ge=0, lt=2**63)
+    # paired seeds the command line runs for one run (seed .. seed+seeds-1, each policy with
+    # baseline), reporting medians and 95% intervals (analysis.seeds); simulate() runs `seed` only,
+    # and a sweep names its seeds itself (seed='range(20)')
+    seeds: integer(ge=1, le=10_000) = 1
     days: integer(ge=1, le=MAX_DAYS)
     progress: bool = True
     threads: Optional[integer(ge=1)] = None

@@ -82,8 +82,9 @@ def test_no_import_cycles():
             visit(module)
 
 
-# The one import made inside a function on purpose: drawing a Result (Result.plot) reaches up from
-# the model to the analysis package when called, which never happens while sim is being imported.
+# The imports made inside a function on purpose reach up from sim to the analysis package when
+# called, which never happens while sim is being imported: drawing a Result (Result.plot) and the
+# command line's run over paired seeds (sim.cli, analysis.seeds).
 UPWARD = {("sim", "analysis")}
 
 
