@@ -24,6 +24,8 @@ POLICY_COLOURS = {
     "mobile_teams": "#cc79a7",          # reddish purple
     "combined": "#56b4e9",              # sky blue
     "contact_investigation": "#882255",  # Tol's wine: Okabe and Ito's last, yellow, is faint on white
+    "ring_vaccination": "#44aa99",      # Tol's teal
+    "tb_screening": "#aa4499",          # Tol's purple
 }
 OTHER_POLICY_COLOURS = ("#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255",
                         "#aa4499")

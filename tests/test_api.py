@@ -96,7 +96,7 @@ def test_person_view():
 def test_command_line_with_scenario_file_and_run_dir(tmp_path):
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, "run.py", f"scenario.file={SCENARIO_DIR / 'demo.yaml'}", "disease=covid19",
-                           "seed=3", "days=30", f"hydra.run.dir={out}"], cwd=ROOT, capture_output=True, text=True)
+                           "seed=3", "seeds=1", "days=30", f"hydra.run.dir={out}"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "people entering the route" in done.stdout
     summary = json.loads((out / "summary.json").read_text())

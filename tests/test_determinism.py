@@ -17,7 +17,7 @@ ALL_THREADS = "parallel_from_rows=0"
 
 def run_cli(folder, threads: int, *overrides: str) -> bytes:
     env = {**os.environ, "NUMBA_NUM_THREADS": str(threads)}
-    subprocess.run([sys.executable, "run.py", *DEMO, ALL_THREADS, "days=150", "progress=false", f"hydra.run.dir={folder}",
+    subprocess.run([sys.executable, "run.py", *DEMO, ALL_THREADS, "days=150", "seeds=1", "progress=false", f"hydra.run.dir={folder}",
                     *overrides],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     return (folder / "timeseries.parquet").read_bytes()

@@ -175,7 +175,7 @@ def wait_for(condition, seconds: float = 120) -> None:
 
 def test_ctrl_c_stops_a_run_in_one_line_with_the_command_to_run_it_again(tmp_path):
     folder = tmp_path / "run"
-    process = subprocess.Popen([sys.executable, "run.py", "scenario=western_balkans", "days=30000", "progress=false",
+    process = subprocess.Popen([sys.executable, "run.py", "scenario=western_balkans", "days=30000", "seeds=1", "progress=false",
                                 f"hydra.run.dir={folder}"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(lambda: (folder / "run.log").exists() and "config:" in (folder / "run.log").read_text())
     time.sleep(1)

@@ -33,7 +33,7 @@ def test_outputs_are_readable_as_the_umask_allows(tmp_path, umask):
 def test_run_log_holds_the_run_and_scenario_files_are_filed_under_their_name(tmp_path):
     route = tmp_path / "my_route.yaml"
     route.write_text((ROOT / "scenarios" / "demo.yaml").read_text())
-    done = run(f"scenario.file={route}", "days=5", "progress=false", cwd=tmp_path)
+    done = run(f"scenario.file={route}", "days=5", "seeds=1", "progress=false", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     (folder,) = (tmp_path / "outputs" / "my_route" / "measles").iterdir()
     log = (folder / "run.log").read_text()
@@ -88,7 +88,7 @@ def test_a_cold_numba_cache_is_announced_before_the_first_progress_bar(tmp_path)
 
 def test_a_bad_rerun_into_a_folder_keeps_the_run_already_there(tmp_path):
     folder = tmp_path / "run"
-    assert run("scenario=demo", "days=5", "progress=false", f"hydra.run.dir={folder}").returncode == 0
+    assert run("scenario=demo", "days=5", "seeds=1", "progress=false", f"hydra.run.dir={folder}").returncode == 0
     written = (folder / "summary.json").read_bytes()
-    done = run("scenario=demo", "days=5", "disease.r0=-1", f"hydra.run.dir={folder}")
+    done = run("scenario=demo", "days=5", "seeds=1", "disease.r0=-1", f"hydra.run.dir={folder}")
     assert done.returncode == 2 and (folder / "summary.json").read_bytes() == written
