@@ -3,7 +3,7 @@
     python -m analysis maps docs/routes                      # a route map (PNG) of every shipped scenario
     python -m analysis report multirun/x [--out folder]      # HTML report and PNGs of a run or a sweep
         [--baseline baseline] [--outcome infections|deaths|exported_infectious|dalys] [--wtp 1000,10000]
-    python -m analysis validation [--seeds 5] [--days 365]  # docs/VALIDATION.md: observed figures against runs
+    python -m analysis validation [--seeds 5] [--days 365] [--jobs 2]  # docs/VALIDATION.md: observed figures against runs
     python -m analysis sensitivity --method morris|sobol --scenario S --disease D --policies baseline,X
         [--parameters LABEL,PATTERN*,...] [--samples R|N] [--seeds 1] [--jobs 2] [--chunk k/n] [--out folder]
     python -m analysis calibrate --scenario S --disease D --parameters LABEL,... [--method optuna|abc]
@@ -191,6 +191,7 @@ def main(argv=None) -> int:
     validation.add_argument("--oat-seeds", type=int, default=3, help="paired seeds per value of the one-at-a-time table")
     validation.add_argument("--no-oat", action="store_true", help="leave out the one-at-a-time table (much faster)")
     validation.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "VALIDATION.md")
+    validation.add_argument("--jobs", type=int, default=1, help="worker processes for the runs (default 1)")
     add_sensitivity(commands)
     add_calibrate(commands)
     add_posterior(commands)
@@ -207,7 +208,8 @@ def main(argv=None) -> int:
         if args.command == "maps":
             written = draw_maps(args.folder)
         elif args.command == "validation":
-            written = [write_validation(args.out, args.seeds, args.days, args.oat_seeds, oat=not args.no_oat)]
+            written = [write_validation(args.out, args.seeds, args.days, args.oat_seeds, oat=not args.no_oat,
+                                        jobs=args.jobs)]
         elif args.command == "sensitivity":
             written = sensitivity(args)
         elif args.command == "calibrate":

@@ -19,6 +19,7 @@ import os
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import mesa
@@ -231,16 +232,32 @@ def run_points(space: Space, points: list[dict], seeds: Iterable[int], keep: Kee
     if jobs == 1:
         results = ((i, space.run(points[i], runs, keep, f" (point {i})")) for i, runs in todo)
     else:
-        os.environ["NUMBA_NUM_THREADS"] = "1"  # read by each worker's numba as it starts
         results = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")(
             delayed(run_numbered)(space, i, points[i], runs, keep) for i, runs in todo)
     count = 0
-    with tqdm(total=sum(len(runs) for _, runs in todo), desc="runs", unit="run", disable=progress is False or None) as bar:
+    with one_numba_thread_in_workers(), \
+            tqdm(total=sum(len(runs) for _, runs in todo), desc="runs", unit="run", disable=progress is False or None) as bar:
         for i, rows in results:
             store.append([{"point": i, **row} for row in rows])
             count += len(rows)
             bar.update(len(rows))
     return count
+
+
+@contextmanager
+def one_numba_thread_in_workers():
+    """NUMBA_NUM_THREADS=1 for the worker processes started inside (they inherit the environment:
+    runs go side by side, one thread each), restored after: numba in this process rereads it
+    whenever it compiles, and refuses a change once its own threads run."""
+    before = os.environ.get("NUMBA_NUM_THREADS")
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("NUMBA_NUM_THREADS", None)
+        else:
+            os.environ["NUMBA_NUM_THREADS"] = before
 
 
 def run_numbered(space: Space, index: int, point: dict, runs, keep: Keep) -> tuple[int, list[dict]]:

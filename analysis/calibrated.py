@@ -23,7 +23,6 @@ number's value and keeps its range, so the analyses still draw from the declared
 
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from pydantic import ValidationError, model_validator

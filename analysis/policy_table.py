@@ -12,7 +12,6 @@ DALY averted, with the seeds where DALYs were averted, and the share of doses th
 after people left the route.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ import pandas as pd
 import yaml
 from joblib import Parallel, delayed
 
+from analysis.batch import one_numba_thread_in_workers
 from analysis.comparison import compare, paired
 from analysis.runs import load_summaries
 from analysis.sweep import run_saved
@@ -53,10 +53,10 @@ def sweep(folder: Path, scenario: str, diseases: list[str], seeds: int, days: in
                 continue
             runs += [[f"scenario={scenario}", f"disease={disease}", f"policy={bundle}", f"days={days}", f"seed={seed}"]
                      for seed in range(seeds)]
-    os.environ["NUMBA_NUM_THREADS"] = "1"  # inherited by the worker processes
     # a week of one run compiles the kernels before the workers start (past the reporting delay)
     run_one(folder / "warm-up", [f"scenario={scenario}", f"disease={diseases[0]}", "policy=combined", "days=7", "seed=0"])
-    Parallel(n_jobs=jobs, backend="loky")(delayed(run_one)(folder, overrides) for overrides in runs)
+    with one_numba_thread_in_workers():
+        Parallel(n_jobs=jobs, backend="loky")(delayed(run_one)(folder, overrides) for overrides in runs)
     return left_out
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from analysis.batch import release_finished_models
 from sim import compose
 from sim.api import prepare, run_identity, simulate_prepared
 from sim.config import folder_name
@@ -29,7 +30,9 @@ def run_sweep(folder, grid: dict[str, list], base: list[str] | tuple[str, ...] =
 def run_saved(run: Path, overrides: list[str], unrecorded: tuple[str, ...] = ()) -> Path:
     """One run into the folder `run`, saved as `python run.py -m` saves it (its overrides in
     `.hydra/overrides.yaml`, `unrecorded` ones left out: they change how, not what, it runs);
-    skipped if the folder holds outputs that verify for the same identity."""
+    skipped if the folder holds outputs that verify for the same identity. Models of earlier runs
+    are let go (Mesa 3.3 kept them all: see analysis.batch.release_finished_models)."""
+    release_finished_models()
     config, graph = prepare(compose(["progress=false", "compare_to_baseline=false", *unrecorded, *overrides]))
     if output_problem(run, run_identity(config, graph), config.model_dump(mode="json", by_alias=True)) is None:
         return run

@@ -13,24 +13,25 @@ runs use the calibrated values, and the targets it was fitted to are in-sample; 
 target is out-of-sample.
 """
 
+import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Literal, Optional
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from pydantic import Field, ValidationError, model_validator
 
-from analysis.batch import plain_config
-from analysis.calibrated import apply_calibration, calibrated_setting, default_path, load_calibration
+from analysis.batch import RunStore, Space, Totals, one_numba_thread_in_workers, plain_config, run_points
+from analysis.calibrated import calibrated_setting, default_path, load_calibration
 from sim import ConfigError, load_scenario, simulate
 from sim.config import PROJECT_ROOT, scenario_path
 from sim.errors import Problem
 from sim.fields import Identifier, Positive, Strict, number
 from sim.schema import problems_from
-from sim.uncertainty import uncertain, with_value
 from sim.inputs import read_input
-from sim.scenario import checked_graph
 
 TARGETS_DIR = PROJECT_ROOT / "validation" / "targets"
 DISEASES = ("measles", "covid19", "influenza", "cholera", "tuberculosis")
@@ -155,17 +156,27 @@ def calibration_of(scenario: str) -> Path | None:
     return path if path.exists() else None
 
 
-def run(scenario: str, disease: str, seed: int, days: int, overrides=(), graph=None, config=None):
-    """One run; given no configuration and graph, the scenario's own with its calibration applied."""
-    if config is None:
-        config = plain_config([f"scenario={scenario}", f"disease={disease}", f"seed={seed}", f"days={days}",
-                               "progress=false", *overrides])
-        if calibration_of(scenario) is not None:
-            config, graph = calibrated_setting(config, calibration_of(scenario))
+def run(scenario: str, disease: str, seed: int, days: int):
+    """One run of the scenario's own configuration, with its calibration applied."""
+    config = plain_config([f"scenario={scenario}", f"disease={disease}", f"seed={seed}", f"days={days}", "progress=false"])
+    graph = None
+    if calibration_of(scenario) is not None:
+        config, graph = calibrated_setting(config, calibration_of(scenario))
     return simulate(config, scenario=graph, compare_to_baseline=False)
 
 
-def evaluate(targets: Targets, seeds: int, days: int) -> pd.DataFrame:
+def kept(scenario: str, disease: str, seeds: int, days: int, keep: Callable, jobs: int = 1) -> list:
+    """`keep(result)` of each seed's run, in order: seed 0 here (it compiles the kernels), the
+    others in `jobs` worker processes of one numba thread each, which send back only what is kept."""
+    first = [keep(run(scenario, disease, 0, days))]
+    if jobs == 1:
+        return first + [keep(run(scenario, disease, seed, days)) for seed in range(1, seeds)]
+    with one_numba_thread_in_workers():
+        return first + Parallel(n_jobs=jobs, backend="loky")(
+            delayed(lambda seed: keep(run(scenario, disease, seed, days)))(seed) for seed in range(1, seeds))
+
+
+def evaluate(targets: Targets, seeds: int, days: int, jobs: int = 1) -> pd.DataFrame:
     """One row per target (and disease it applies to): observed or range, the model's median
     and 95% interval over seeds, and whether the median lies within the target's bounds."""
     graph = load_scenario(scenario_path(targets.scenario))
@@ -174,11 +185,11 @@ def evaluate(targets: Targets, seeds: int, days: int) -> pd.DataFrame:
     needed = sorted({d for t in targets.targets for d in (t.diseases if ANY not in t.diseases else [])}) or ["covid19"]
     rows = []
     for disease in needed:
-        results = [run(targets.scenario, disease, seed, days) for seed in range(seeds)]
-        for target in targets.targets:
-            if not target.applies_to(disease) or (ANY in target.diseases and disease != needed[0]):
-                continue
-            values = np.array([model_value(target.model, result, graph) for result in results])
+        applying = [target for target in targets.targets
+                    if target.applies_to(disease) and not (ANY in target.diseases and disease != needed[0])]
+        values_by_seed = np.array(kept(targets.scenario, disease, seeds, days, jobs=jobs, keep=lambda result: [
+            model_value(target.model, result, graph) for target in applying]), dtype=float).reshape(seeds, len(applying))
+        for target, values in zip(applying, values_by_seed.T):
             low, high = target.bounds
             defined = values[np.isfinite(values)]  # a rate of what did not happen on some seed is undefined there
             median = float(np.median(defined)) if defined.size else float("nan")
@@ -196,11 +207,12 @@ def evaluate(targets: Targets, seeds: int, days: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def outcomes(scenario: str, seeds: int, days: int) -> pd.DataFrame:
+def outcomes(scenario: str, seeds: int, days: int, jobs: int = 1) -> pd.DataFrame:
     """Every disease on the scenario: median over seeds of the outcomes a reader checks first."""
     rows = []
     for disease in DISEASES:
-        summaries = pd.DataFrame([run(scenario, disease, seed, days).summary for seed in range(seeds)])
+        summaries = pd.DataFrame(kept(scenario, disease, seeds, days, jobs=jobs, keep=lambda result: {
+            key: value for key, value in result.summary.items() if isinstance(value, (int, float, type(None)))}))
         rows.append({"scenario": scenario, "disease": disease, "arrivals": summaries["arrivals"].median(),
                      **{key: summaries[key].median() for key in ("attack_rate_migrants", "infections_migrants",
                                                                  "infections_hosts", "deaths_migrants", "deaths_hosts",
@@ -208,33 +220,28 @@ def outcomes(scenario: str, seeds: int, days: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int | None = None) -> pd.DataFrame:
+def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int | None = None, jobs: int = 1,
+                  folder: Path | None = None) -> pd.DataFrame:
     """Migrant infections with each ranged assumption (configuration and scenario file) at the low
-    and at the high end of its range, the others at their values: medians over paired seeds."""
-    config = plain_config([f"scenario={scenario}", f"disease={disease}", f"days={days}", "progress=false"])
-    scenario_data, _ = read_input(scenario_path(scenario))
-    if calibration_of(scenario) is not None:
-        configs, scenario_data = apply_calibration(calibration_of(scenario), {"run": config}, scenario_data)
-        config = configs["run"]
-    graph = checked_graph(scenario_data, scenario)
-
-    def infections(config_data, graph_data) -> float:
-        return float(np.median([run(scenario, disease, seed, days, config={**config_data, "seed": seed},
-                                    graph=graph_data).summary["infections_migrants"] for seed in range(seeds)]))
-
-    reference = infections(config, graph)
+    and at the high end of its range, the others at their values: medians over paired seeds. The
+    runs are those of any analysis (analysis.batch): `jobs` worker processes, each run's totals
+    kept in `folder` (default: a temporary one), so a rerun into the same folder resumes."""
+    space = Space(scenario, disease, ["baseline"], days, calibration=calibration_of(scenario))
+    parameters = space.parameters[:only]
+    points = [{}] + [{parameter.label: end} for parameter in parameters for end in (parameter.low, parameter.high)]
+    with tempfile.TemporaryDirectory() as temporary:
+        store = RunStore(folder or Path(temporary), {"analysis": "one_at_a_time", "scenario": scenario,
+                                                     "disease": disease, "days": days, "points": points})
+        run_points(space, points, range(seeds), Totals(["infections_migrants"]), store, jobs=jobs, progress=False)
+        infections = store.rows().groupby("point")["infections_migrants"].median()
+    reference = infections[0]
     rows = []
-    for parameter in (uncertain(config, "config") + uncertain(scenario_data, "scenario"))[:only]:
-        values = {}
-        for end, value in (("low", parameter.low), ("high", parameter.high)):
-            if parameter.where == "config":
-                values[end] = infections(with_value(config, parameter, value), graph)
-            else:
-                values[end] = infections(config, checked_graph(with_value(scenario_data, parameter, value), scenario))
+    for i, parameter in enumerate(parameters):
+        at_low, at_high = infections[1 + 2 * i], infections[2 + 2 * i]
         rows.append({"disease": disease, "parameter": f"{parameter.where}: {parameter.label}", "value": parameter.value,
-                     "low": parameter.low, "high": parameter.high, "infections_at_low": values["low"],
-                     "infections_at_high": values["high"], "reference": reference,
-                     "swing": abs(values["high"] - values["low"]) / reference if reference else float("nan")})
+                     "low": parameter.low, "high": parameter.high, "infections_at_low": at_low,
+                     "infections_at_high": at_high, "reference": reference,
+                     "swing": abs(at_high - at_low) / reference if reference else float("nan")})
     return pd.DataFrame(rows).sort_values("swing", ascending=False)
 
 
@@ -266,7 +273,7 @@ def calibration_note(scenario: str) -> str:
             f"({calibration.method}, {calibration.date}): {values}; fitted to {', '.join(calibration.targets)} (in-sample).")
 
 
-def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -> Path:
+def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True, jobs: int = 1) -> Path:
     """Run everything and write docs/VALIDATION.md."""
     lines = [
         "# Validation", "",
@@ -276,7 +283,7 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -
         " the figure's tolerance or the range. In-sample: used to calibrate the model; out-of-sample: not.", "",
     ]
     for targets in all_targets():
-        table = evaluate(targets, seeds, days)
+        table = evaluate(targets, seeds, days, jobs)
         table["model"] = [f"{number_text(m)} ({number_text(lo)} to {number_text(hi)})"
                           for m, lo, hi in zip(table["median"], table["lower_95"], table["upper_95"])]
         table["published"] = [number_text(o) if o is not None and not (isinstance(o, float) and np.isnan(o))
@@ -293,7 +300,7 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -
             lines += [f"- `{item.name}`" + (f" ({number_text(item.observed)})" if item.observed is not None else "")
                       + f": {item.why} ({item.source})" for item in targets.not_compared]
         lines += ["", "### Outcomes by disease (medians over seeds)", ""]
-        lines += markdown(outcomes(targets.scenario, seeds, days),
+        lines += markdown(outcomes(targets.scenario, seeds, days, jobs),
                           {"disease": "disease", "arrivals": "arrivals", "attack_rate_migrants": "migrant attack rate",
                            "infections_migrants": "migrant infections", "infections_hosts": "host infections",
                            "deaths_migrants": "migrant deaths", "deaths_hosts": "host deaths",
@@ -306,7 +313,7 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True) -
                   " result). The global sensitivity analysis varies them together.", ""]
         for disease in ("covid19", "measles"):
             lines += [f"### {disease}", ""]
-            lines += markdown(one_at_a_time("western_balkans", disease, oat_seeds, days),
+            lines += markdown(one_at_a_time("western_balkans", disease, oat_seeds, days, jobs=jobs),
                               {"parameter": "assumption", "value": "value", "low": "low", "high": "high",
                                "infections_at_low": "infections at low", "reference": "at value",
                                "infections_at_high": "infections at high", "swing": "swing"})

@@ -21,7 +21,7 @@ import networkx as nx
 import numpy as np
 
 from sim.disease import INFECTIOUSNESS_SCALE, NaturalHistory
-from sim.fields import AGE_GROUPS, NODE_KINDS
+from sim.fields import NODE_KINDS
 from sim.kernels import Exposure, Holdings
 from sim.routes import Routes
 from sim.schema import Transmission

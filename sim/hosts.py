@@ -47,7 +47,7 @@ class HostCommunities:
     def start(cls, graph: nx.DiGraph, node_ids: tuple[str, ...], disease: NaturalHistory,
               transmission: Transmission) -> "HostCommunities":
         countries = graph.graph.get("countries", {})
-        names, n = disease.names, len(disease.names)
+        n = len(disease.names)
         nodes = [graph.nodes[node_id] for node_id in node_ids]
         counts = np.zeros((len(nodes), len(AGE_GROUPS), n), dtype=np.int64)
         branch = np.broadcast_to(branch_shares(disease), (len(nodes), n, disease.next_state.shape[1])).copy()

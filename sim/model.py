@@ -27,7 +27,7 @@ from sim.flows import registrations
 from sim.fields import AGE_GROUPS, NODE_KINDS
 from sim.hosts import HostCommunities
 from sim.journey import follow
-from sim.kernels import DayKeys, Exposure
+from sim.kernels import DayKeys
 from sim.population import CORE_COLUMNS, IN_CARE, ISOLATED, WAS_DETECTED, Population
 from sim.programme import Stage
 from sim.protection import ProtectionLevels

@@ -16,7 +16,7 @@ from sim.diagnostics import METHOD_NAMES, TestFigures
 from sim.errors import ConfigError, Problem
 from sim.outcomes import Outcomes
 from sim.fields import (
-    AGE_GROUPS, MAX_COUNT, MAX_DAYS, MAX_EDGES, MAX_NODES, MAX_SHAPE, NODE_KINDS, Count, Days, Identifier, Name,
+    AGE_GROUPS, MAX_COUNT, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, Name,
     NonNegative, Positive, Probability, Shape, Strict, Text, integer, number, unwrap_sourced,
 )
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import DEMO, NO_CARE, config, one_site
 from sim import ConfigError, RouteModel, load_scenario, run_config, simulate
 from sim.config import SCENARIO_DIR
-from sim.population import AT_NODE, EXITED
+from sim.population import EXITED
 from sim.programmes.vaccination import LONG_AGO
 
 AT_ENTRY = "policy.vaccination.at_entry"

@@ -2,6 +2,7 @@
 (sim.uncertainty), targets read and evaluated (analysis.validation)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from omegaconf import OmegaConf
@@ -93,3 +94,10 @@ def test_one_at_a_time_moves_each_assumption_to_both_ends():
     table = validation.one_at_a_time("demo", "covid19", seeds=1, days=40, only=2)
     assert len(table) == 2 and (table[["infections_at_low", "infections_at_high", "reference"]] >= 0).all().all()
     assert np.isfinite(table["swing"]).all()
+
+
+def test_runs_in_worker_processes_give_the_same_table():
+    targets = validation.all_targets()[0]
+    alone = validation.evaluate(targets, seeds=2, days=20, jobs=1)
+    shared = validation.evaluate(targets, seeds=2, days=20, jobs=2)
+    pd.testing.assert_frame_equal(alone, shared)

@@ -167,7 +167,7 @@ class Vaccination(Programme):
 
     def __init__(self, model, name: str, config: VaccinationConfig):
         super().__init__(model, name, config)
-        routes, seed = model.routes, model.config.seed
+        routes = model.routes
         self.where = config.where.mask(routes.node_ids, routes.kind)
         self.campaign_until = np.full(routes.node_count, -1)  # last day of each site's reactive campaign
         codes = model.arrivals.traits.codes
