@@ -31,7 +31,7 @@ from analysis.calibration import calibrate as fit_calibration, compare_over_draw
 from analysis.comparison import compare  # noqa: E402
 from analysis.sensitivity import Design, run as run_sensitivity  # noqa: E402
 from analysis.sensitivity_report import write_report as write_sensitivity_report  # noqa: E402
-from analysis.validation import write as write_validation  # noqa: E402
+from analysis.validation import OAT_PARAMETERS, write as write_validation  # noqa: E402
 from sim import ConfigError, load_scenario  # noqa: E402
 from sim.config import PROJECT_ROOT, SCENARIO_DIR  # noqa: E402
 
@@ -192,6 +192,8 @@ def main(argv=None) -> int:
     validation.add_argument("--no-oat", action="store_true", help="leave out the one-at-a-time table (much faster)")
     validation.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "VALIDATION.md")
     validation.add_argument("--jobs", type=int, default=1, help="worker processes for the runs (default 1)")
+    validation.add_argument("--oat-parameters", default=",".join(OAT_PARAMETERS), metavar="LABEL,PATTERN*,...",
+                            help="the assumptions of the one-at-a-time table (default: %(default)s; all: every one)")
     add_sensitivity(commands)
     add_calibrate(commands)
     add_posterior(commands)
@@ -209,7 +211,7 @@ def main(argv=None) -> int:
             written = draw_maps(args.folder)
         elif args.command == "validation":
             written = [write_validation(args.out, args.seeds, args.days, args.oat_seeds, oat=not args.no_oat,
-                                        jobs=args.jobs)]
+                                        jobs=args.jobs, oat_parameters=args.oat_parameters.split(","))]
         elif args.command == "sensitivity":
             written = sensitivity(args)
         elif args.command == "calibrate":

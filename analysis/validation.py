@@ -32,9 +32,14 @@ from sim.errors import Problem
 from sim.fields import Identifier, Positive, Strict, number
 from sim.schema import problems_from
 from sim.inputs import read_input
+from sim.uncertainty import select
 
 TARGETS_DIR = PROJECT_ROOT / "validation" / "targets"
 DISEASES = ("measles", "covid19", "influenza", "cholera", "tuberculosis")
+# The assumptions of the one-at-a-time table: how people mix, how many come, how long they wait
+# (Western Balkans has 181 ranged numbers; the per-site host populations, capacities and country
+# figures are left to the global analysis, python -m analysis sensitivity)
+OAT_PARAMETERS = ("transmission.*", "arrivals.*", "nodes[*].dwell.mean")
 ANY = "any"
 
 
@@ -220,14 +225,15 @@ def outcomes(scenario: str, seeds: int, days: int, jobs: int = 1) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int | None = None, jobs: int = 1,
+def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, wanted=OAT_PARAMETERS, jobs: int = 1,
                   folder: Path | None = None) -> pd.DataFrame:
-    """Migrant infections with each ranged assumption (configuration and scenario file) at the low
+    """Migrant infections with each ranged assumption named in `wanted` (labels or patterns of the
+    configuration's and the scenario file's, sim.uncertainty.select; "all" for every one) at the low
     and at the high end of its range, the others at their values: medians over paired seeds. The
     runs are those of any analysis (analysis.batch): `jobs` worker processes, each run's totals
     kept in `folder` (default: a temporary one), so a rerun into the same folder resumes."""
     space = Space(scenario, disease, ["baseline"], days, calibration=calibration_of(scenario))
-    parameters = space.parameters[:only]
+    parameters = select(space.parameters, wanted)
     points = [{}] + [{parameter.label: end} for parameter in parameters for end in (parameter.low, parameter.high)]
     with tempfile.TemporaryDirectory() as temporary:
         store = RunStore(folder or Path(temporary), {"analysis": "one_at_a_time", "scenario": scenario,
@@ -273,7 +279,8 @@ def calibration_note(scenario: str) -> str:
             f"({calibration.method}, {calibration.date}): {values}; fitted to {', '.join(calibration.targets)} (in-sample).")
 
 
-def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True, jobs: int = 1) -> Path:
+def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True, jobs: int = 1,
+          oat_parameters=OAT_PARAMETERS) -> Path:
     """Run everything and write docs/VALIDATION.md."""
     lines = [
         "# Validation", "",
@@ -308,12 +315,13 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True, j
         lines.append("")
     if oat:
         lines += ["## One assumption at a time (western_balkans)", "",
-                  f"Migrant infections (median of {oat_seeds} paired seeds) with each ranged assumption at the ends of"
-                  " its range and every other at its value; sorted by the swing (high minus low, over the value's"
-                  " result). The global sensitivity analysis varies them together.", ""]
+                  f"Migrant infections (median of {oat_seeds} paired seeds) with each ranged assumption of"
+                  f" {', '.join(f'`{name}`' for name in oat_parameters)} at the ends of its range and every other at"
+                  " its value; sorted by the swing (high minus low, over the value's result). The global sensitivity"
+                  " analysis (`python -m analysis sensitivity`) varies them together.", ""]
         for disease in ("covid19", "measles"):
             lines += [f"### {disease}", ""]
-            lines += markdown(one_at_a_time("western_balkans", disease, oat_seeds, days, jobs=jobs),
+            lines += markdown(one_at_a_time("western_balkans", disease, oat_seeds, days, oat_parameters, jobs=jobs),
                               {"parameter": "assumption", "value": "value", "low": "low", "high": "high",
                                "infections_at_low": "infections at low", "reference": "at value",
                                "infections_at_high": "infections at high", "swing": "swing"})

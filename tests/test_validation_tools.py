@@ -91,7 +91,8 @@ def test_a_target_is_inside_when_the_median_is_within_its_bounds(tmp_path):
 
 
 def test_one_at_a_time_moves_each_assumption_to_both_ends():
-    table = validation.one_at_a_time("demo", "covid19", seeds=1, days=40, only=2)
+    table = validation.one_at_a_time("demo", "covid19", seeds=1, days=40,
+                                     wanted=["transmission.unit_contact_share", "transmission.host_pool_share"])
     assert len(table) == 2 and (table[["infections_at_low", "infections_at_high", "reference"]] >= 0).all().all()
     assert np.isfinite(table["swing"]).all()
 
