@@ -88,6 +88,22 @@ class HostCommunities:
         alive = self.alive
         return np.divide(self.counts[:, :, self.susceptible].sum(axis=1), alive, out=np.zeros(alive.shape), where=alive > 0)
 
+    def death_chance(self) -> np.ndarray | None:
+        """[node]: the chance that an infection of a host ends in death, over its whole course,
+        with the node's country's case fatality; None when the states loop (latent TB reactivates
+        after years: its course is not followed past the run)."""
+        states = self.next_state.shape[0]
+        chance = np.zeros((self.counts.shape[0], states))
+        chance[:, self.dead] = 1.0
+        leaves = self.exit_probability > 0
+        for step in range(states + 1):  # an acyclic table settles within as many steps as it has states
+            reached = np.where(self.next_state >= 0, self.next_state, self.dead)  # unused branches have no share
+            updated = np.where(leaves, (self.branch_probability * chance[:, reached]).sum(axis=2), chance)
+            if np.array_equal(updated, chance):
+                return chance[:, self.exposed]
+            chance = updated
+        return None
+
     def rate_on_migrants(self) -> np.ndarray:
         """Force of infection on a migrant from hosts, per unit of host contact share."""
         alive = self.alive

@@ -15,8 +15,12 @@ An acute infection that leaves the route, or is under way when the run ends, run
 it (the state table's branches and mean durations) are counted too, with the expected deaths
 and admissions. TB's course after the route takes years and depends on the destination's care,
 so it is not followed: exported TB is counted by state instead (sim.programmes.watch).
-Host communities (no age, one SEIR per node: sim.hosts) count the expected burden of each host
-infection over the disease's course, and each host death at the adult (18-59) figures.
+Host communities (one chain per node and age group: sim.hosts) count the expected burden of each
+host infection over the disease's course at the adult (18-59) figures, deaths included: each
+node's infections times the chance an infection there ends in death (its country's case
+fatality), rather than the few deaths drawn, which differ between two arms by chance once their
+epidemics differ and, at 59 years of life each, would swamp what a policy averts. Latent TB's
+course is not followed: its host deaths are those of the run.
 """
 
 from dataclasses import dataclass
@@ -135,7 +139,7 @@ class Tallies:
     leaving: np.ndarray  # [state, age group] people infected as they left the route or when the run ended
     days_left: np.ndarray  # [state] the days those had left in their state
     host_infections: int
-    host_deaths: int
+    host_deaths: float  # valued at their expectation where the course is followed (see burden)
 
 
 def burden(history, outcomes: Outcomes, counted: Tallies) -> dict:

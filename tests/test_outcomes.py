@@ -10,7 +10,7 @@ from sim import RouteModel, load_scenario, run_config, simulate
 from sim.config import SCENARIO_DIR
 from sim.disease import natural_history
 from sim.fields import AGE_GROUPS
-from sim.outcomes import YLL_BY_AGE_GROUP, Course, case_state, life_years_lost
+from sim.outcomes import HOST_AGE_GROUP, YLL_BY_AGE_GROUP, Course, case_state, life_years_lost
 from sim.population import EXITED
 
 BASE = (*DEMO, "disease=covid19", "disease.r0=8", "days=120")
@@ -106,3 +106,19 @@ def test_latent_tb_is_told_apart_on_arrival_and_exit_and_not_followed_after():
     assert s["imported_latent"] == s["imported_by_state"]["latent"] > 0
     assert s["exported_latent"] > 0 and s["exported_infections"] >= s["exported_latent"] + s["exported_incubating"]
     assert s["daly_breakdown"]["yld_after_route"] == s["daly_breakdown"]["yll_after_route"] == 0.0
+
+
+@pytest.mark.slow
+def test_host_deaths_in_dalys_are_the_expected_deaths_of_the_host_infections():
+    """Each node's host infections times the chance one ends in death there: over seeds, the
+    deaths drawn average to it (Poisson: the mean of 20 runs of about 6 deaths lies within
+    3 standard errors, 3 * sqrt(6 / 20) = 1.6, of the expectation), and two arms whose drawn
+    deaths differ by chance no longer differ in DALYs by 59 years a death."""
+    yll = float(YLL_BY_AGE_GROUP[AGE_GROUPS.index(HOST_AGE_GROUP)])
+    drawn, expected = [], []
+    for seed in range(20):
+        s = simulate(config("scenario=western_balkans", "disease=covid19", "days=365", f"seed={seed}")).summary
+        drawn.append(s["deaths_hosts"])
+        expected.append(s["daly_breakdown"]["yll_hosts"] / yll)
+    assert abs(np.mean(drawn) - np.mean(expected)) < 3 * np.sqrt(np.mean(expected) / 20)
+    assert np.std(expected) < np.std(drawn) / 3  # the expectation moves with the infections only

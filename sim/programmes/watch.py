@@ -125,6 +125,15 @@ class Watch:
         self.leaving += leaving
         self.days_left += days_left
 
+    def host_deaths(self) -> float:
+        """The host deaths DALYs count: each node's infections times the chance one ends in death
+        there (sim.hosts), or the deaths of the run where the course is not followed (latent TB)."""
+        recorder = self.model.recorder
+        chance = None if self.model.config.disease.latent_infection is not None else self.model.hosts.death_chance()
+        if chance is None:
+            return float(recorder.metric("hosts", "new_deaths").sum())
+        return float(recorder.metric("hosts", "new_infections").sum(axis=0) @ chance)
+
     def leaving_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """[state, age group] counts of infected `rows`, and [state] the days they have left in it."""
         people = self.model.people
@@ -157,5 +166,5 @@ class Watch:
             person_days=np.array([recorder.metric("migrants", name).sum() for name in names]),
             cases=self.cases, deaths=self.deaths, leaving=self.leaving + at_end, days_left=self.days_left + days_left,
             host_infections=int(recorder.metric("hosts", "new_infections").sum()),
-            host_deaths=int(recorder.metric("hosts", "new_deaths").sum()))
+            host_deaths=self.host_deaths())
         return {**found, **burden(model.disease, outcomes, counted)}
