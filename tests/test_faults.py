@@ -159,11 +159,36 @@ def test_the_numba_cache_falls_back_to_a_writable_folder(monkeypatch):
     from sim import numba_cache
 
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.delenv(numba_cache.CHOSEN, raising=False)
     monkeypatch.setattr(numba.config, "CACHE_DIR", numba.config.CACHE_DIR)
     monkeypatch.setattr(numba_cache, "writable", lambda folder: False)
     numba_cache.choose_folder()
     chosen = os.environ.pop("NUMBA_CACHE_DIR")
     assert chosen == numba.config.CACHE_DIR and "migration-sim-numba" in chosen
+
+
+def test_a_changed_source_never_loads_kernels_cached_from_the_old_one(tmp_path, monkeypatch):
+    """numba checks a cached kernel against its own file only: a constant changed in another
+    module (a flag bit in sim/population.py) would be served stale. The cache folder is named by
+    the whole source, so any change starts an empty one."""
+    import shutil
+
+    import numba
+
+    from sim import numba_cache
+
+    copy = tmp_path / "sim"
+    shutil.copytree(numba_cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert numba_cache.fingerprint(copy) == numba_cache.fingerprint()
+    population = copy / "population.py"
+    population.write_text(population.read_text().replace("np.uint8(1), np.uint8(2)", "np.uint8(16), np.uint8(2)", 1))
+    assert numba_cache.fingerprint(copy) != numba_cache.fingerprint()
+    assert Path(numba.config.CACHE_DIR).name == numba_cache.fingerprint()  # the folder this run uses
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))  # a user's own folder holds it too
+    monkeypatch.delenv(numba_cache.CHOSEN, raising=False)
+    monkeypatch.setattr(numba.config, "CACHE_DIR", numba.config.CACHE_DIR)
+    numba_cache.choose_folder()
+    assert os.environ["NUMBA_CACHE_DIR"] == str(tmp_path / "mine" / numba_cache.fingerprint())
 
 
 def wait_for(condition, seconds: float = 120) -> None:
