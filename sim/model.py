@@ -33,7 +33,8 @@ from sim.programme import Stage
 from sim.protection import ProtectionLevels
 from sim.results import Recorder
 from sim.rng import Stream, generator
-from sim.routes import compile_routes, network_space
+from sim.errors import ConfigError
+from sim.routes import compile_routes, event_problems, network_space
 from sim.selection import Selection
 from sim.tally import Tally
 
@@ -73,7 +74,8 @@ class Site(FixedAgent):
 
     @property
     def capacity(self) -> int:
-        return self.attributes["capacity"]
+        """Today's: as built, or as an event of the scenario changed it (sim.routes.Routes.capacity_on)."""
+        return int(self.model.routes.capacity_on(self.model.day)[self.index])
 
     @property
     def offers(self) -> list[str]:
@@ -92,6 +94,9 @@ class RouteModel(mesa.Model):
         self.day = 0
         self.disease = natural_history(config.disease)
         self.states = self.disease.table
+        problems = event_problems(graph, list(config.scenario.events), config.days)
+        if problems:
+            raise ConfigError("config", problems)
         self.routes = compile_routes(graph, config.scenario.events)
         self.space = network_space(graph, self.random)
         cells = {cell.coordinate: cell for cell in self.space.all_cells}
@@ -183,6 +188,8 @@ class RouteModel(mesa.Model):
                  if self.reservoir is not None else np.zeros(present.shape))
         host_counts = hosts.step(lambda: generator(seed, Stream.HOSTS, day), present, infectious,
                                  self.contacts.host_share, water * hosts.unsafe_water)
+        if self.routes.capacity_changes:  # a site's units follow its capacity on the day (sim.contacts)
+            self.contacts.built_for(self.routes.capacity_on(day))
         exposure = self.contacts.exposure(held, hosts.rate_on_migrants(), hosts.susceptible_share(), water)
         kernels.infect(self.people.view(), self.states, self.protection.values, self.kept, exposure, day, keys,
                        self.tally.array)

@@ -16,15 +16,15 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 from pydantic import Field
 
-from sim.fields import Count, Strict, integer
-from sim.programme import Programme, Stage
+from sim.fields import Count, integer
+from sim.programme import Programme, ProgrammeConfig, Stage
 from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
 
 log = logging.getLogger(__name__)
 
 
-class MobileTeamConfig(Strict):
+class MobileTeamConfig(ProgrammeConfig):
     where: SiteSelector
     visits_per_week: integer(ge=1, le=7) = 3
     consultations_per_day: Count = 40
@@ -109,6 +109,11 @@ class MobileTeams(Programme):
             at = np.zeros(self.model.routes.node_count)
             at[self.team.site.index] = 1
             self.spend("mobile_teams", day, at, self.config.cost_per_day)
+
+    def step_off(self, day: int, tally) -> None:
+        """Outside its window the team is at no site."""
+        if self.team is not None:
+            self.team.site = None
 
     def brings(self, kind: str, name: str) -> tuple[int, int] | None:
         site, cfg = self.site, self.config
