@@ -36,6 +36,7 @@ from sim.rng import Stream, generator
 from sim.errors import ConfigError
 from sim.routes import compile_routes, event_problems, network_space
 from sim.selection import Selection
+from sim.state import restore, save, saved_protections
 from sim.tally import Tally
 
 ROWS_FOR_DAYS_OF_ARRIVALS = 90  # start with room for three months of arrivals; compaction reuses rows
@@ -102,7 +103,8 @@ class RouteModel(mesa.Model):
         cells = {cell.coordinate: cell for cell in self.space.all_cells}
         self.sites = [Site(self, cells[node_id], i, node_id) for i, node_id in enumerate(self.routes.node_ids)]
         policy, efficacy = config.policy, self.disease.vaccine_efficacy
-        self.protection = ProtectionLevels.of_run(efficacy, policy.protections(efficacy))
+        saved = saved_protections(config.resume_from) if config.resume_from is not None else []
+        self.protection = ProtectionLevels.of_run(efficacy, policy.protections(efficacy) + saved)
         self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed,
                                  vaccinated_level=int(self.protection.level(efficacy)))
         expected = self.arrivals.expected_people(min(config.days, ROWS_FOR_DAYS_OF_ARRIVALS))
@@ -117,6 +119,13 @@ class RouteModel(mesa.Model):
         self.hosts = HostCommunities.start(graph, self.routes.node_ids, self.disease, config.transmission)
         self.reservoir = Reservoir.start(config.disease.environment, self.disease, self.routes.node_count)
         self.checks = DailyChecks(self) if config.check else None
+        if config.resume_from is not None:
+            restore(self, config.resume_from)
+
+    def save(self, path) -> None:
+        """Save the state of the run at the start of day `self.day` into the folder `path`
+        (sim.state), to continue it, or fork it into policy arms, with `resume_from=path`."""
+        save(self, path)
 
     def step(self) -> None:
         """One day, with the kernels on one thread while fewer rows than `parallel_from_rows` are

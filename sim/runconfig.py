@@ -34,6 +34,8 @@ class RunConfig(Strict):
     debug: bool = False
     compare_to_baseline: bool = True
     check: bool = False  # verify the model's invariants every simulated day (sim.checks)
+    # a folder written by RouteModel.save: the run starts on its day from its state (sim.state)
+    resume_from: Optional[str] = None
 
     @model_validator(mode="after")
     def _reports_within_the_run(self):
