@@ -24,11 +24,12 @@ on arrival (`Programme.on_arrival`). Random numbers are keyed by seed, stream, d
 so arms forked from one state with the same seed draw the same numbers after the fork.
 """
 
+import csv
 import datetime
 import enum
 import hashlib
+import io
 import json
-import random
 from pathlib import Path
 
 import networkx as nx
@@ -37,6 +38,8 @@ from pydantic import BaseModel
 
 from sim import results
 from sim.errors import ConfigError, Problem
+from sim.fields import MAX_COUNT
+from sim.inputs import decoded, read_bytes
 from sim.results import strict_json, write_atomically
 from sim.scenario import graph_data
 
@@ -197,6 +200,65 @@ def belongs_to(model) -> dict:
     scenario = {"name": graph.graph["name"], "sha256": inputs[0]["sha256"] if inputs else digest(graph_data(graph))}
     disease = {"name": model.config.disease.name, "sha256": digest(model.config.disease.model_dump(mode="json", by_alias=True))}
     return {"scenario": scenario, "disease": disease, "package_version": results.package_version()}
+
+
+OBSERVED_COLUMNS = ("node", "origin", "state", "people")  # and optionally vaccinated
+
+
+def observe(model, path) -> None:
+    """Replace the scenario's initial groups of a model on day 0 by the people observed at the
+    sites, from a CSV file (`node,origin,state,people[,vaccinated]`: a node id, an origin code of the
+    scenario, a natural-history state of the run's disease, a count, and how many of them had
+    their origin's vaccine). They enter on day 0 (sim.arrivals.Arrivals.admit_observed); save the
+    model then (`model.save`) for runs to start from with `resume_from`. Every bad cell is reported
+    at once, naming the file, the row and the column."""
+    if model.day != 0:
+        raise ValueError(f"observed people enter on day 0; this model is on day {model.day}")
+    source = str(path)
+    text = decoded(read_bytes(Path(path)), source)
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    missing = [column for column in OBSERVED_COLUMNS if column not in header]
+    unknown = [column for column in header if column not in (*OBSERVED_COLUMNS, "vaccinated")]
+    if missing or unknown:
+        raise ConfigError(source, [Problem("header", ",".join(header), f"the columns {', '.join(OBSERVED_COLUMNS)} "
+                                           "and optionally vaccinated" + (f" (missing: {', '.join(missing)})" if missing else "")
+                                           + (f" (unknown: {', '.join(unknown)})" if unknown else ""))])
+    nodes, codes, disease = model.routes.node_ids, model.arrivals.traits.codes, model.disease
+    states = [name for i, name in enumerate(disease.names)  # not dead, nor a state only a programme enters
+              if i in (disease.susceptible, disease.recovered) or (disease.visit_probability[i] > 0 and i != disease.dead)]
+    rows, problems = {name: [] for name in ("node", "origin", "state", "people", "vaccinated")}, []
+
+    def cell(line: int, column: str, value, allowed: list | None = None, count: bool = False):
+        if count:
+            try:
+                number = int(value)
+                if number >= 0 and str(number) == value.strip():
+                    return number
+            except (TypeError, ValueError):
+                pass
+            problems.append(Problem(f"row {line}, column {column}", value, "a whole number, 0 or more"))
+            return 0
+        if value not in allowed:
+            problems.append(Problem(f"row {line}, column {column}", value, f"one of {allowed[:12]}" + (" ..." if len(allowed) > 12 else "")))
+            return 0
+        return allowed.index(value)
+
+    for line, row in enumerate(reader, start=2):
+        people = cell(line, "people", row["people"], count=True)
+        vaccinated = cell(line, "vaccinated", row.get("vaccinated") or "0", count=True)
+        if vaccinated > people:
+            problems.append(Problem(f"row {line}, column vaccinated", vaccinated, f"at most the row's people ({people})"))
+        rows["node"].append(cell(line, "node", row["node"], list(nodes)))
+        rows["origin"].append(cell(line, "origin", row["origin"], list(codes)))
+        rows["state"].append(disease.names.index(states[cell(line, "state", row["state"], states)]))
+        rows["people"].append(people)
+        rows["vaccinated"].append(vaccinated)
+    if sum(rows["people"]) > MAX_COUNT // 2:
+        problems.append(Problem("people", sum(rows["people"]), f"at most {MAX_COUNT // 2:,} in all"))
+    if problems:
+        raise ConfigError(source, problems)
+    model.arrivals.observed = {name: np.array(values, dtype=np.int64) for name, values in rows.items()}
 
 
 def save(model, path) -> Path:

@@ -12,6 +12,7 @@ import yaml
 from conftest import DEMO, config
 from sim import ConfigError, RouteModel, load_scenario, run_config, simulate
 from sim.config import SCENARIO_DIR
+from sim.state import observe
 
 SAVED_ON, DAYS = 60, 100
 
@@ -155,3 +156,61 @@ def test_the_manifest_says_what_the_state_is(tmp_path):
     with np.load(tmp_path / "day60" / "state.npz") as arrays:
         recorded = arrays[manifest["parts"]["recorder"]["object"]["migrants"]["array"]]
     assert recorded[:SAVED_ON].any() and not recorded[SAVED_ON:].any(), "the recorder so far, nothing after"
+
+
+OBSERVED = """node,origin,state,people,vaccinated
+transit_camp,SYR,susceptible,200,100
+transit_camp,SYR,symptomatic,3,0
+transit_camp,AFG,recovered,50,0
+roadside,AFG,exposed,5,0
+roadside,AFG,susceptible,40,0
+"""
+
+
+def observed_state(tmp_path, text: str = OBSERVED):
+    (tmp_path / "observed.csv").write_text(text)
+    model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"), run_config(config(*DEMO, f"days={DAYS}")))
+    observe(model, tmp_path / "observed.csv")
+    return model
+
+
+def test_a_run_starts_from_the_people_observed_at_the_sites(tmp_path):
+    """Instead of the scenario's initial group (150 at the transit camp, 2 infected), the people
+    of the file are at their sites on day 0, in their states, with their vaccine protection."""
+    model = observed_state(tmp_path)
+    model.save(tmp_path / "observed")
+    run = result(f"resume_from={tmp_path / 'observed'}")
+    migrants = run.timeseries.query("population == 'migrants' and day == 0").pivot_table(
+        index="node", columns="metric", values="value", observed=True)
+    arrived_at_entry = migrants.loc["border_post", "arrivals"]  # the day's flow, as in any run
+    assert migrants.loc["transit_camp", "arrivals"] == 253 and migrants.loc["roadside", "arrivals"] == 45
+    assert migrants["arrivals"].sum() == 253 + 45 + arrived_at_entry
+    assert migrants.loc["transit_camp", "imported_infections"] == 3 and migrants.loc["roadside", "imported_infections"] == 5
+    assert run.summary["resumed_from"] == str(tmp_path / "observed")
+    scenario_start = result()
+    assert scenario_start.timeseries.query("day == 0 and node == 'transit_camp' and metric == 'arrivals'")["value"].sum() == 150
+    day0 = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"),
+                      run_config(config(*DEMO, f"days={DAYS}", f"resume_from={tmp_path / 'observed'}")))
+    day0.step()
+    people, camp = day0.people, day0.routes.index("transit_camp")
+    at_camp = (people.node[: people.count] == camp) & (people.arrival_day[: people.count] == 0)
+    assert np.count_nonzero(people.protection[: people.count][at_camp] > 0) == 100
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("node,origin,state,people\ncamp,SYR,susceptible,5\n", ["row 2, column node", "'camp'", "transit_camp"]),
+    ("node,origin,state,people\ntransit_camp,SYR,dead,5\n", ["row 2, column state", "'dead'", "susceptible"]),
+    ("node,origin,state,people\ntransit_camp,SYR,susceptible,-5\n", ["row 2, column people", "'-5'", "0 or more"]),
+    ("node,origin,state,people,vaccinated\ntransit_camp,SYR,susceptible,5,7\n",
+     ["row 2, column vaccinated", "7", "at most the row's people (5)"]),
+    ("node,origin,state,people\ntransit_camp,SYR,susceptible,5\nroadside,XYZ,susceptible,2.5\n",
+     ["row 3, column origin", "'XYZ'", "row 3, column people", "'2.5'"]),
+    ("node,state,people\ntransit_camp,susceptible,5\n", ["header", "missing: origin"]),
+])
+def test_a_bad_observation_names_the_file_row_and_column(tmp_path, text, expect):
+    with pytest.raises(ConfigError) as caught:
+        observed_state(tmp_path, text)
+    message = str(caught.value)
+    assert str(tmp_path / "observed.csv") in message
+    for fragment in expect:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
