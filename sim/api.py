@@ -118,7 +118,7 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
         "policy": config.policy.name,
         "seed": config.seed,
         "events": list(config.scenario.events),
-        "resumed_from": config.resume_from,
+        **({"resumed_from": config.resume_from} if config.resume_from is not None else {}),
     }
     summary = summarise(model.recorder, identity, runtime, {**model.programmes.summary(), **model.route_summary()})
     places = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")[["kind", "country"]]
