@@ -22,6 +22,9 @@ that is new, or configured otherwise, starts on the resume day as it would on it
 and the person columns of a kind the saved run did not have are set for everyone on the route as
 on arrival (`Programme.on_arrival`). Random numbers are keyed by seed, stream, day and person,
 so arms forked from one state with the same seed draw the same numbers after the fork.
+
+`observe(model, csv)` makes a day-0 state from people observed at the sites (by node, origin and
+natural-history state) instead of the scenario's initial groups; saved, runs start from it.
 """
 
 import csv
@@ -63,7 +66,9 @@ class Walk:
 
     # ---------------------------------------------------------------- saving
 
-    def tree(self, value, path: str):
+    def tree(self, value, path: str, contained: bool = False):
+        """`contained`: inside a list, tuple or dict, which are restored whole, so an object
+        there (restored into the one a new run has) is an error."""
         if isinstance(value, np.ndarray):
             key = f"a{len(self.arrays)}"
             self.arrays[key] = value
@@ -77,14 +82,15 @@ class Walk:
         if isinstance(value, datetime.date):
             return {"date": value.isoformat()}
         if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple: its fields
-            return {"namedtuple": [self.tree(item, f"{path}.{name}") for name, item in zip(value._fields, value)]}
+            return {"namedtuple": [self.tree(item, f"{path}.{name}", True) for name, item in zip(value._fields, value)]}
         if isinstance(value, (list, tuple)):
-            return {"list" if isinstance(value, list) else "tuple": [self.tree(item, f"{path}[{i}]") for i, item in enumerate(value)]}
+            return {"list" if isinstance(value, list) else "tuple": [self.tree(item, f"{path}[{i}]", True)
+                                                                     for i, item in enumerate(value)]}
         if isinstance(value, dict) and all(isinstance(key, (str, int)) for key in value):
-            return {"dict": [[key, self.tree(item, f"{path}.{key}")] for key, item in value.items()]}
+            return {"dict": [[key, self.tree(item, f"{path}.{key}", True)] for key, item in value.items()]}
         if hasattr(value, "index") and value is self.site(value):
             return {"site": value.index}
-        if is_package_object(value):
+        if is_package_object(value) and not contained:
             return {"object": self.attributes(value, path)}
         raise TypeError(f"cannot save {path}: a {type(value).__module__}.{type(value).__qualname__} (save arrays, numbers, "
                         "texts and containers of them, or objects of the sim package)")
@@ -267,7 +273,8 @@ def save(model, path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     walk = Walk(model)
     parts = {name: walk.tree(getattr(model, name), name) for name in PARTS}
-    mesa_state = {"steps": model.steps, "random": model.random.getstate(), "rng": model.rng.bit_generator.state}
+    mesa_state = {"steps": model.steps, "time": getattr(model, "time", None), "random": model.random.getstate(),
+                  "rng": model.rng.bit_generator.state}
     write_atomically(folder / ARRAYS, lambda temporary: np.savez(open(temporary, "wb"), **walk.arrays))
     manifest = {
         "format": FORMAT,
@@ -393,6 +400,8 @@ def restore(model, path) -> None:
     model.running = model.day < model.config.days
     mesa_state = manifest["mesa"]
     model.steps = mesa_state["steps"]
+    if mesa_state.get("time") is not None:  # Mesa 3.5 counts time as well as steps
+        model.time = mesa_state["time"]
     version, internal, gauss = mesa_state["random"]
     model.random.setstate((version, tuple(internal), gauss))
     model.rng.bit_generator.state = mesa_state["rng"]

@@ -81,7 +81,7 @@ def test_a_team_on_the_road_resumes_on_the_road(tmp_path):
     for _ in range(5):  # day 5: on the road back to the camp
         model.step()
     model.save(tmp_path / "day5")
-    overrides = [f"days=40", "compare_to_baseline=false", *TEAM]
+    overrides = ["days=40", "compare_to_baseline=false", *TEAM]
     straight = simulate(config(*DEMO, *overrides))
     resumed = simulate(config(*DEMO, *overrides, f"resume_from={tmp_path / 'day5'}"))
     np.testing.assert_array_equal(resumed.timeseries["value"].to_numpy(), straight.timeseries["value"].to_numpy())
