@@ -147,7 +147,13 @@ class Walk:
             elif "namedtuple" in tree:
                 setattr(obj, name, type(current)(*(self.value(item) for item in tree["namedtuple"])))
             else:
-                setattr(obj, name, self.fitted(self.value(tree), current, days))
+                value = self.fitted(self.value(tree), current, days)
+                if isinstance(value, np.ndarray) and isinstance(current, np.ndarray) and (
+                        value.dtype != current.dtype or value.shape[1:] != current.shape[1:]):
+                    raise ConfigError("resume_from", [Problem(f"{type(obj).__name__}.{name}",
+                                      f"{value.dtype}{list(value.shape)}", f"{current.dtype}{list(current.shape)}, as this "
+                                      "version of the model keeps it: the state was saved by another version")])
+                setattr(obj, name, value)
         if hasattr(obj, "after_restore"):
             obj.after_restore()
 
@@ -284,6 +290,7 @@ def save(model, path) -> Path:
         "seed": model.config.seed,
         "policy": model.config.policy.name,
         "columns": [column.name for column in model.people.columns],
+        "metrics": list(model.recorder.migrant_names),
         "flag_bits": {name: int(bit) for name, bit in model.people.flag_bits.bits.items()},
         "protection_levels": [float(value).hex() for value in model.protection.values],
         "mesa": json.loads(json.dumps(mesa_state)),
@@ -333,6 +340,10 @@ def resume_problems(manifest: dict, model) -> list[Problem]:
         if saved[part] != now[part]:
             problems.append(Problem(f"resume_from ({what})", describe(saved[part]),
                                     f"a state saved by a run of this {what}: {describe(now[part])}"))
+    if manifest.get("metrics") != list(model.recorder.migrant_names):
+        problems.append(Problem("resume_from (metrics)", f"{len(manifest.get('metrics') or [])} metrics",
+                                f"the {len(model.recorder.migrant_names)} metrics this version of the model records: "
+                                "the state was saved by another version (with the same package version)"))
     bits = model.people.flag_bits.bits
     moved = [name for name, bit in manifest["flag_bits"].items() if name in bits and int(bits[name]) != bit]
     if moved:

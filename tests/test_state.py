@@ -214,3 +214,15 @@ def test_a_bad_observation_names_the_file_row_and_column(tmp_path, text, expect)
     assert str(tmp_path / "observed.csv") in message
     for fragment in expect:
         assert fragment in message, f"{fragment!r} not in:\n{message}"
+
+
+def test_a_state_of_another_version_of_the_model_is_refused(tmp_path):
+    """Saved by code that recorded other metrics under the same package version (a checkout)."""
+    saved_on_day(tmp_path / "day5", 5)
+    manifest_path = tmp_path / "day5" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["metrics"] = manifest["metrics"][:-1]
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ConfigError) as caught:
+        result(f"resume_from={tmp_path / 'day5'}")
+    assert "resume_from (metrics)" in str(caught.value) and "saved by another version" in str(caught.value)
