@@ -17,8 +17,9 @@ as their node index.
 A state resumes only in a run of the same scenario (its input files' hashes, or the edited
 graph's), disease and package version (`ConfigError` otherwise, before any day is run). The
 policy, the days, the seed and the optional events may differ. Each programme of the resumed
-policy that the saved run had with the same configuration carries on from its saved state; one
-that is new, or configured otherwise, starts on the resume day as it would on its start_day,
+policy that the saved run had with the same configuration and seed carries on from its saved
+state; one that is new, configured otherwise or run with another seed (it keeps keys drawn from
+its seed) starts on the resume day as it would on its start_day,
 and the person columns of a kind the saved run did not have are set for everyone on the route as
 on arrival (`Programme.on_arrival`). Random numbers are keyed by seed, stream, day and person,
 so arms forked from one state with the same seed draw the same numbers after the fork.
@@ -51,18 +52,19 @@ ARRAYS, MANIFEST = "state.npz", "manifest.json"
 PARTS = ("people", "arrivals", "recorder", "hosts", "reservoir", "contacts", "programmes")
 CONSTANT_ATTRIBUTES = {"model", "programme", "config", "graph", "routes", "disease", "states", "on_arrival", "space",
                        "sites", "cell", "traits", "policy", "flow", "initial", "running", "by_stage", "columns",
-                       "flag_bits", "days"}
+                       "flag_bits", "days", "seed"}
 # `running` is walked by Programmes' own rule below (by kind and name); elsewhere it is a list of
-# programmes or mesa's flag, both rebuilt. `days`, `columns`, `flag_bits`: the run's own (a resumed
-# run may be longer, or run another policy)
+# programmes or mesa's flag, both rebuilt. `days`, `columns`, `flag_bits`, `seed`: the run's own (a
+# resumed run may be longer, run another policy, or draw with another seed)
 
 
 class Walk:
     """Turns objects into a JSON tree plus named arrays (`save`), and back (`restore`)."""
 
-    def __init__(self, model, arrays: dict | None = None):
+    def __init__(self, model, arrays: dict | None = None, same_seed: bool = True):
         self.model = model
         self.arrays = {} if arrays is None else arrays
+        self.same_seed = same_seed  # programmes keep keys drawn from the seed: carried on only with it
 
     # ---------------------------------------------------------------- saving
 
@@ -176,7 +178,7 @@ class Walk:
     def restore_programmes(self, programmes, saved: dict, days: tuple[int, int]) -> None:
         for programme in programmes.running:
             entry = saved.get(programme_key(programme))
-            if entry is not None and entry["config"] == config_json(programme.config):
+            if entry is not None and entry["config"] == config_json(programme.config) and self.same_seed:
                 self.restore(programme, entry["state"], days)
 
 
@@ -371,7 +373,7 @@ def restore(model, path) -> None:
         arrays = {key: stored[key] for key in stored.files}
     saved_levels = np.array([float.fromhex(value) for value in manifest["protection_levels"]])
     fresh_columns = [column for column in model.people.columns if column.name not in manifest["columns"]]
-    walk = Walk(model, arrays)
+    walk = Walk(model, arrays, same_seed=manifest["seed"] == model.config.seed)
     days = (manifest["days"], model.config.days)
     people_tree = manifest["parts"]["people"]["object"]
     for column in fresh_columns:  # a kind the saved run did not have: filled as on arrival, below

@@ -226,3 +226,15 @@ def test_a_state_of_another_version_of_the_model_is_refused(tmp_path):
     with pytest.raises(ConfigError) as caught:
         result(f"resume_from={tmp_path / 'day5'}")
     assert "resume_from (metrics)" in str(caught.value) and "saved by another version" in str(caught.value)
+
+
+def test_another_seed_draws_anew_from_the_saved_day(tmp_path):
+    """Seeds over one observed state: the people observed are the same, the arrivals and every
+    draw after it differ (the saved seed is not carried into the run)."""
+    model = observed_state(tmp_path)
+    model.save(tmp_path / "observed")
+    runs = [result(f"seed={seed}", f"resume_from={tmp_path / 'observed'}") for seed in (0, 1)]
+    arrivals = [run.timeseries.query("metric == 'arrivals' and node == 'border_post'")["value"].to_numpy() for run in runs]
+    assert not np.array_equal(*arrivals)
+    day0 = [run.timeseries.query("day == 0 and node == 'transit_camp' and metric == 'arrivals'")["value"].sum() for run in runs]
+    assert day0 == [253, 253]
