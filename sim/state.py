@@ -53,7 +53,7 @@ PARTS = ("people", "arrivals", "recorder", "hosts", "reservoir", "contacts", "pr
 CONSTANT_ATTRIBUTES = {"model", "programme", "config", "graph", "routes", "disease", "states", "on_arrival", "space",
                        "sites", "cell", "traits", "policy", "flow", "initial", "running", "by_stage", "columns",
                        "flag_bits", "days", "seed"}
-# `running` is walked by Programmes' own rule below (by kind and name); elsewhere it is a list of
+# `running` is walked by its owner's saved_by_key (the programmes by kind and name); elsewhere a list of
 # programmes or mesa's flag, both rebuilt. `days`, `columns`, `flag_bits`, `seed`: the run's own (a
 # resumed run may be longer, run another policy, or draw with another seed)
 
@@ -103,10 +103,10 @@ class Walk:
             if name in CONSTANT_ATTRIBUTES or is_constant(value):
                 continue
             saved[name] = self.tree(value, f"{path}.{name}")
-        if type(obj).__name__ == "Programmes":
-            saved["running"] = {"programmes": {programme_key(p): {"config": config_json(p.config),
-                                                                 "state": self.attributes(p, f"{path}.{programme_key(p)}")}
-                                               for p in obj.running}}
+        if hasattr(obj, "saved_by_key"):  # the programmes of a run, by kind and name, with their configs
+            saved["running"] = {"programmes": {key: {"config": config_json(p.config),
+                                                     "state": self.attributes(p, f"{path}.{key}")}
+                                               for key, p in obj.saved_by_key().items()}}
         return saved
 
     def site(self, value):
@@ -176,8 +176,8 @@ class Walk:
         return value
 
     def restore_programmes(self, programmes, saved: dict, days: tuple[int, int]) -> None:
-        for programme in programmes.running:
-            entry = saved.get(programme_key(programme))
+        for key, programme in programmes.saved_by_key().items():
+            entry = saved.get(key)
             if entry is not None and entry["config"] == config_json(programme.config) and self.same_seed:
                 self.restore(programme, entry["state"], days)
 
@@ -193,10 +193,6 @@ def is_constant(value) -> bool:
     params = getattr(type(value), "__dataclass_params__", None)
     return (params is not None and params.frozen) or (callable(value) and not isinstance(value, np.ndarray) and not is_package_object(value)) or isinstance(
         value, (BaseModel, nx.Graph, mesa.Model, enum.Enum, type)) or type(value).__module__.startswith(("mesa", "numba"))
-
-
-def programme_key(programme) -> str:
-    return f"{programme.kind}.{programme.name}"
 
 
 def config_json(config) -> str:

@@ -253,6 +253,11 @@ class Programmes:
     def problems(self, day: int) -> list[str]:
         return [problem for programme in self.running for problem in programme.problems(day)]
 
+    def saved_by_key(self) -> dict:
+        """The programmes by kind and name, as a saved state keeps them (sim.state): a resumed
+        run finds its own there, whatever the other programmes of either policy."""
+        return {f"{programme.kind}.{programme.name}": programme for programme in self.running}
+
     # ---------------------------------------------------------------- what they add up to
 
     def isolation_cost(self) -> np.ndarray:
