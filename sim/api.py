@@ -12,7 +12,8 @@ import json
 import logging
 import os
 import time
-from importlib.metadata import PackageNotFoundError, version
+
+from pathlib import Path
 
 import networkx as nx
 import numba
@@ -27,12 +28,11 @@ from sim.hosts import HOST_METRICS
 from sim.model import ROWS_FOR_DAYS_OF_ARRIVALS, RouteModel
 from sim.flows import people_per_year
 from sim.population import CORE_COLUMNS, Population
-from sim.results import Result, check_result, summarise
+from sim.results import PACKAGE, Result, check_result, package_version, summarise
 from sim.runconfig import RunConfig
 from sim.scenario import graph_data, load_scenario, validate_graph
 from sim.tally import metric_names
 
-PACKAGE = "migration-health-sim"
 BYTES_PER_RECORD = 64  # per day, node and metric: the daily arrays, the tidy table and its copies while built
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
         "policy": config.policy.name,
         "seed": config.seed,
         "events": list(config.scenario.events),
+        **({"resumed_from": config.resume_from} if config.resume_from is not None else {}),
     }
     summary = summarise(model.recorder, identity, runtime, {**model.programmes.summary(), **model.route_summary()})
     places = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")[["kind", "country"]]
@@ -126,13 +127,6 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
                                            start_date=graph.graph["start_date"])
     check_result(timeseries, summary, config.days, model.routes.node_ids)
     return Result(timeseries, summary, config.model_dump(mode="json", by_alias=True), run_identity(config, graph))
-
-
-def package_version() -> str:
-    try:
-        return version(PACKAGE)
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
 
 
 def sha256_of(data) -> str:
@@ -148,6 +142,9 @@ def run_identity(config: RunConfig, graph: nx.DiGraph) -> dict:
                 "package": {"name": PACKAGE, "version": package_version()}}
     if not identity["inputs"]:
         identity["graph_sha256"] = sha256_of(graph_data(graph))
+    if config.resume_from is not None:  # the saved state is an input too: its manifest holds its arrays' hash
+        manifest = Path(config.resume_from) / "manifest.json"
+        identity["resumed_from"] = {"path": str(config.resume_from), "sha256": hashlib.sha256(manifest.read_bytes()).hexdigest()}
     return identity
 
 

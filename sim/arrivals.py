@@ -91,6 +91,9 @@ class Arrivals:
         self.flow = graph.graph["arrivals"]
         self.on_arrival = None  # called with (people, rows, vaccinated) for what programmes set on arrival
         self.initial = graph.graph["initial"]
+        # people observed at the sites, replacing the initial groups (sim.state.observe): arrays
+        # node, origin, state, people, vaccinated by row of the observation
+        self.observed: dict | None = None
         if self.flow is not None:
             entry_total = sum(self.flow.entry.values())
             self.entry_nodes = np.array([routes.index(n) for n in self.flow.entry], dtype=np.int32)
@@ -140,7 +143,11 @@ class Arrivals:
 
     def admit_initial(self, people: Population, tally) -> None:
         """The scenario's initial groups enter on day 0 (each person travels alone); they count as
-        day-0 arrivals, and their infected as imported infections."""
+        day-0 arrivals, and their infected as imported infections. People observed at the sites
+        (`observed`) enter instead, if given."""
+        if self.observed is not None:
+            self.admit_observed(people, tally)
+            return
         for group in self.initial:
             rows, _, group_uids = people.add_groups(np.ones(group.people, dtype=np.int64))
             node = self.routes.index(group.node)
@@ -160,6 +167,33 @@ class Arrivals:
             tally.add("entries", counts)
             counts[node] = group.infected
             tally.add("imported_infections", counts)
+
+    def admit_observed(self, people: Population, tally) -> None:
+        """The people observed at each site, by origin and natural-history state, enter on day 0 as
+        the initial groups do (each travels alone, a stay drawn at the site, ages from the origin),
+        each in the observed state with a whole stay in it drawn afresh (how long they had been in it
+        is not observed); `vaccinated` of them had their origin's vaccine."""
+        observed, disease = self.observed, self.disease
+        for node, origin, state, count, vaccinated in zip(observed["node"], observed["origin"], observed["state"],
+                                                          observed["people"], observed["vaccinated"]):
+            rows, _, group_uids = people.add_groups(np.ones(int(count), dtype=np.int64))
+            self._place(people, rows, group_uids, np.full(rows.shape[0], node), day=0)
+            people.origin[span(rows)] = origin
+            people.age_group[span(rows)] = self._age_groups(people.uid[span(rows)], np.full(rows.shape[0], origin))
+            protected = np.arange(rows.shape[0]) < vaccinated
+            people.protection[rows[protected]] = self.vaccinated_level
+            infected = state not in (disease.susceptible, disease.recovered)
+            if state == disease.recovered:
+                people.state[span(rows)] = state
+            elif infected:
+                self._infect(people, rows, np.full(rows.shape[0], state), day=0)
+            if self.on_arrival is not None:
+                self.on_arrival(people, rows, protected)
+            counts = np.zeros(self.routes.node_count, dtype=np.int64)
+            counts[node] = count
+            tally.add("arrivals", counts)
+            tally.add("entries", counts)
+            tally.add("imported_infections", counts * infected)
 
     def _place(self, people: Population, rows, group_uids, nodes, day: int) -> None:
         """Put new people at their first node with a dwell drawn per group (families stay together)."""

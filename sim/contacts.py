@@ -34,13 +34,17 @@ class ContactStructure:
         self.beta = disease.beta
         self.unit_share = transmission.unit_contact_share
         self.unit_size = np.array([node.get("unit_size") or transmission.unit_size[kind] for node, kind in zip(nodes, kinds)])
-        self.units = np.where(routes.capacity > 0, routes.capacity / self.unit_size, 0.0)  # 0: opened as needed
+        self.built_for(routes.capacity)
         self.host_share = np.where(routes.host_population > 0, [transmission.host_contact_share[k] for k in kinds], 0.0)
         self.site_share = 1.0 - self.unit_share - self.host_share
         self.unsafe_water = np.array([transmission.unsafe_water[k] for k in kinds])
         self.site_mixing = transmission.site_mixing
         self.reproduction = np.zeros(routes.node_count)  # sum over days with people present
         self.days_present = np.zeros(routes.node_count)
+
+    def built_for(self, capacity: np.ndarray) -> None:
+        """The living units of sites built for `capacity` people (a change of capacity on a day)."""
+        self.units = np.where(capacity > 0, capacity / self.unit_size, 0.0)  # 0: opened as needed
 
     def unit_mates(self, present: np.ndarray) -> np.ndarray:
         """People each person shares a unit with, on average: unit_size - 1 at nominal

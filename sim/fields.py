@@ -11,9 +11,10 @@ names, and longer texts (descriptions, sources).
 """
 
 import math
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator
 
 NODE_KINDS = (
     "origin", "border", "transit_centre", "reception_centre",
@@ -112,6 +113,28 @@ NonNegative = number(ge=0)
 Count = integer(ge=0)
 Days = integer(ge=0, le=MAX_DAYS)
 Shape = integer(ge=1, le=MAX_SHAPE)
+
+
+def day_or_date(value):
+    """A day of the run (0 is the scenario's start_date) or a calendar date (ISO: 2016-06-01)."""
+    allowed = f"a day of the run (greater than or equal to 0 and less than or equal to {MAX_DAYS}) or a date (2016-06-01)"
+    plain_number(value)
+    if isinstance(value, date):
+        return value.date() if hasattr(value, "date") and callable(value.date) else value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()) if "-" in value else int(value)
+        except ValueError:
+            raise ValueError(allowed) from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+        raise ValueError(allowed)
+    return value
+
+
+# When something starts or ends (a programme's start_day and end_day, an event's day and until)
+DayOrDate = Annotated[Union[int, date], PlainValidator(day_or_date)]
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]  # shown on figures and in reports
 Text = Annotated[str, Field(max_length=20_000)]  # descriptions and sources
@@ -121,3 +144,34 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+
+
+def day_of(when: Optional[Union[int, date]], start_date: date) -> Optional[int]:
+    """A DayOrDate as a day of the run (a date as the days since the scenario's start_date)."""
+    if when is None or isinstance(when, int):
+        return when
+    return (when - start_date).days
+
+
+def window_problems(path: str, start, end, start_date: date, days: int, start_key: str = "start_day",
+                    end_key: str = "end_day") -> list:
+    """What is wrong with a window [start, end) of a run of `days` days from `start_date`: a date
+    before the scenario starts, a start after the run's last day, an end not after the start.
+    Returns (key, value, allowed) triples for the caller's Problem type."""
+    problems = []
+    for key, when in ((start_key, start), (end_key, end)):
+        if isinstance(when, date) and not 0 <= day_of(when, start_date) <= MAX_DAYS:
+            problems.append((f"{path}.{key}", when.isoformat(), f"a date from the scenario's start_date "
+                             f"{start_date.isoformat()} on (at most {MAX_DAYS:,} days after it)"))
+    if problems:
+        return problems
+    first, stop = day_of(start, start_date), day_of(end, start_date)
+    if first is not None and first >= days:
+        value = start.isoformat() if isinstance(start, date) else start
+        problems.append((f"{path}.{start_key}", value, f"a day within the run: day 0 to {days - 1} "
+                         f"({start_date.isoformat()} to {date.fromordinal(start_date.toordinal() + days - 1).isoformat()})"))
+    if stop is not None and stop <= (first or 0):
+        value = end.isoformat() if isinstance(end, date) else end
+        problems.append((f"{path}.{end_key}", value, f"a day after {start_key} (day {first or 0}): it is the first "
+                         f"day without it"))
+    return problems

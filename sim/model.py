@@ -33,8 +33,10 @@ from sim.programme import Stage
 from sim.protection import ProtectionLevels
 from sim.results import Recorder
 from sim.rng import Stream, generator
-from sim.routes import compile_routes, network_space
+from sim.errors import ConfigError
+from sim.routes import compile_routes, event_problems, network_space
 from sim.selection import Selection
+from sim.state import restore, save, saved_protections
 from sim.tally import Tally
 
 ROWS_FOR_DAYS_OF_ARRIVALS = 90  # start with room for three months of arrivals; compaction reuses rows
@@ -73,7 +75,8 @@ class Site(FixedAgent):
 
     @property
     def capacity(self) -> int:
-        return self.attributes["capacity"]
+        """Today's: as built, or as an event of the scenario changed it (sim.routes.Routes.capacity_on)."""
+        return int(self.model.routes.capacity_on(self.model.day)[self.index])
 
     @property
     def offers(self) -> list[str]:
@@ -92,12 +95,16 @@ class RouteModel(mesa.Model):
         self.day = 0
         self.disease = natural_history(config.disease)
         self.states = self.disease.table
+        problems = event_problems(graph, list(config.scenario.events), config.days)
+        if problems:
+            raise ConfigError("config", problems)
         self.routes = compile_routes(graph, config.scenario.events)
         self.space = network_space(graph, self.random)
         cells = {cell.coordinate: cell for cell in self.space.all_cells}
         self.sites = [Site(self, cells[node_id], i, node_id) for i, node_id in enumerate(self.routes.node_ids)]
         policy, efficacy = config.policy, self.disease.vaccine_efficacy
-        self.protection = ProtectionLevels.of_run(efficacy, policy.protections(efficacy))
+        saved = saved_protections(config.resume_from) if config.resume_from is not None else []
+        self.protection = ProtectionLevels.of_run(efficacy, policy.protections(efficacy) + saved)
         self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed,
                                  vaccinated_level=int(self.protection.level(efficacy)))
         expected = self.arrivals.expected_people(min(config.days, ROWS_FOR_DAYS_OF_ARRIVALS))
@@ -112,6 +119,13 @@ class RouteModel(mesa.Model):
         self.hosts = HostCommunities.start(graph, self.routes.node_ids, self.disease, config.transmission)
         self.reservoir = Reservoir.start(config.disease.environment, self.disease, self.routes.node_count)
         self.checks = DailyChecks(self) if config.check else None
+        if config.resume_from is not None:
+            restore(self, config.resume_from)
+
+    def save(self, path) -> None:
+        """Save the state of the run at the start of day `self.day` into the folder `path`
+        (sim.state), to continue it, or fork it into policy arms, with `resume_from=path`."""
+        save(self, path)
 
     def step(self) -> None:
         """One day, with the kernels on one thread while fewer rows than `parallel_from_rows` are
@@ -183,6 +197,8 @@ class RouteModel(mesa.Model):
                  if self.reservoir is not None else np.zeros(present.shape))
         host_counts = hosts.step(lambda: generator(seed, Stream.HOSTS, day), present, infectious,
                                  self.contacts.host_share, water * hosts.unsafe_water)
+        if self.routes.capacity_changes:  # a site's units follow its capacity on the day (sim.contacts)
+            self.contacts.built_for(self.routes.capacity_on(day))
         exposure = self.contacts.exposure(held, hosts.rate_on_migrants(), hosts.susceptible_share(), water)
         kernels.infect(self.people.view(), self.states, self.protection.values, self.kept, exposure, day, keys,
                        self.tally.array)

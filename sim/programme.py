@@ -14,6 +14,11 @@ of `Programme` in a module of `sim/programmes/`, found there by the registry
 - its form in the baseline (`baseline`: by default none at all) and at zero strength
   (`at_zero_strength`, for the test that a programme that does nothing changes nothing).
 
+Every `Config` is a `ProgrammeConfig`, so every programme has a window in which it acts:
+`start_day` and `end_day`, each a day of the run or a date (end: the first day without it). The
+model calls `step` only on the days of the window and `step_off` on the others (by default
+nothing: no draw, no cost); what a programme brings to others (`brings`) counts only on its days.
+
 An instance is built once per run for each programme of the policy, and the model calls it:
 `on_arrival` for new people, `step` once a day in its stage, and at the end `cost_by_day_and_node`
 and `summary`. Its random numbers come from `keys`, streams keyed by its kind, name and decision,
@@ -22,10 +27,12 @@ side; programmes import the core.
 """
 
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 import numpy as np
+from pydantic import Field, model_validator
 
+from sim.fields import DayOrDate, Strict, day_of
 from sim.population import Column
 from sim.rng import day_key, named_stream
 
@@ -35,6 +42,27 @@ class Stage(Enum):
 
     SITES_ACT = 3  # after arrivals, before progression: screening, vaccination, teams moving
     CARE_SEEKING = 6  # after transmission: symptomatic people seek care
+
+
+class ProgrammeConfig(Strict):
+    """What every programme's config has: the window in which it acts (the registry refuses a kind
+    whose Config is not one of these)."""
+
+    start_day: Optional[DayOrDate] = Field(None, description="the first day it acts: a day of the run (0: the "
+                                                            "scenario's start_date) or a date; None: from the start")
+    end_day: Optional[DayOrDate] = Field(None, description="the first day it no longer acts (as an event's until): "
+                                                          "a day or a date; None: to the end of the run")
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self):
+        start, end = self.start_day, self.end_day
+        if start is not None and end is not None and type(start) is type(end) and end <= start:
+            raise ValueError(f"end_day: {end} is not after start_day {start} (end_day is the first day without it)")
+        return self
+
+    def window(self, start_date) -> tuple[int, int | None]:
+        """[first day, first day without it) as days of the run (None: to the end)."""
+        return day_of(self.start_day, start_date) or 0, day_of(self.end_day, start_date)
 
 
 class Programme:
@@ -55,6 +83,7 @@ class Programme:
         self.model = model
         self.name = name
         self.config = config
+        self.first_day, self.stop_day = config.window(model.graph.graph["start_date"])
         shape = (model.config.days, model.routes.node_count)
         self.costs = {item: np.zeros(shape) for item in self.cost_items}  # [day, node] per item
         self.volumes = dict.fromkeys(self.cost_items, 0.0)
@@ -109,12 +138,20 @@ class Programme:
         """The day key of one of this programme's decisions."""
         return day_key(self.model.config.seed, self.stream(decision), day)
 
+    def acts_on(self, day: int) -> bool:
+        """Whether `day` is in the programme's window (start_day to end_day)."""
+        return self.first_day <= day and (self.stop_day is None or day < self.stop_day)
+
     def on_arrival(self, people, rows: np.ndarray, vaccinated: np.ndarray) -> None:
         """Set this programme's columns for new people (`rows`), after the core drew their traits
         (`vaccinated`: bool per row, vaccinated at origin)."""
 
     def step(self, day: int, tally) -> None:
-        """One day, in the programme's stage; add counts to `tally` (sim.kernels.Tally)."""
+        """One day of its window, in the programme's stage; add counts to `tally` (sim.kernels.Tally)."""
+
+    def step_off(self, day: int, tally) -> None:
+        """A day outside its window: by default nothing. A programme with obligations that outlast
+        it (patients on a course, doses whose protection starts later) keeps them up here."""
 
     def before_exit(self, rows: np.ndarray, day: int, counts) -> None:
         """`rows` leave the route at a destination at the start of `day` (tomorrow; seen at the

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
+from importlib.metadata import PackageNotFoundError, version
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.hosts import HOST_METRICS
+
+PACKAGE = "migration-health-sim"
+
+
+def package_version() -> str:
+    """The installed package's version (part of a run's identity and of a saved state's)."""
+    try:
+        return version(PACKAGE)
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
 
 MANIFEST = "manifest.json"  # the run's identity and a record of each output file
 TEMPORARY_SUFFIX = ".tmp"

@@ -1,11 +1,14 @@
 """The route graph compiled to arrays for the kernels, and Mesa's network space built from it.
 
 `compile_routes(graph)` orders nodes as the graph lists them and edges grouped by their source
-node (CSR: the out-edges of node n are `out_start[n]:out_start[n + 1]`). Closures from the
-scenario's events become a per-day open flag.
+node (CSR: the out-edges of node n are `out_start[n]:out_start[n + 1]`). The scenario's events,
+their days and dates as days of the run: closed edges and closed sites (every edge into them)
+become a per-day open flag (`open_on`), changes of a site's capacity a per-day capacity
+(`capacity_on`).
 """
 
 import inspect
+import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -15,8 +18,10 @@ from mesa.discrete_space import Network
 
 from sim.disease import duration_table
 from sim.errors import ConfigError, Problem
-from sim.fields import NODE_KINDS
+from sim.fields import NODE_KINDS, day_of
 from sim.schema import Stage
+
+log = logging.getLogger(__name__)
 
 
 class RouteArrays(NamedTuple):
@@ -47,6 +52,7 @@ class Routes:
     edge_weight: np.ndarray  # float64
     edge_crosses: np.ndarray  # bool: the edge enters another country
     closures: tuple[tuple[int, int, int | None], ...]  # (edge, from day, until day or None)
+    capacity_changes: tuple[tuple[int, int, int | None, int], ...] = ()  # (node, from day, until day or None, capacity)
     _choices: dict = field(default_factory=dict, compare=False, repr=False)  # open pattern -> RouteChoice
 
     @property
@@ -68,6 +74,15 @@ class Routes:
             if day >= start and (until is None or day < until):
                 is_open[edge] = False
         return is_open
+
+    def capacity_on(self, day: int) -> np.ndarray:
+        """Each site's capacity on a day: as built, or as the last change in effect that day says."""
+        capacity = self.capacity
+        for node, start, until, places in self.capacity_changes:
+            if day >= start and (until is None or day < until):
+                capacity = capacity.copy() if capacity is self.capacity else capacity
+                capacity[node] = places
+        return capacity
 
     def choice_on(self, day: int) -> "RouteChoice":
         """The route choice tables of a day (computed once for each pattern of open edges)."""
@@ -119,6 +134,23 @@ def chosen_events(graph: nx.DiGraph, enabled: list[str]) -> list:
     return [event for event in events if not event.optional or event.name in enabled]
 
 
+def event_problems(graph: nx.DiGraph, enabled: list[str], days: int) -> list[Problem]:
+    """The optional events a run names must start within it (a scenario's own events may lie
+    beyond a short run: they are logged, not refused)."""
+    problems, start_date = [], graph.graph["start_date"]
+    for event in chosen_events(graph, enabled):
+        first = day_of(event.day, start_date)
+        if first < days:
+            continue
+        if event.optional:
+            problems.append(Problem("scenario.events", event.name, f"an event that starts within the run: {event.name} "
+                                    f"starts on day {first} ({event.day}), the run's last day is {days - 1} (days={days})"))
+        else:
+            log.warning("%s: event %s starts on day %s, after this run's last day (%s)", graph.graph.get("file"),
+                        event.name, first, days - 1)
+    return list(dict.fromkeys(problems))
+
+
 def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
     node_ids = tuple(graph.nodes)
     index = {node_id: i for i, node_id in enumerate(node_ids)}
@@ -126,10 +158,16 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
     edges = sorted(graph.edges(data=True), key=lambda e: (index[e[0]], index[e[1]]))
     source = np.array([index[u] for u, _, _ in edges], dtype=np.int32)
     edge_index = {(u, v): e for e, (u, v, _) in enumerate(edges)}
+    events, start_date = chosen_events(graph, list(enabled_events)), graph.graph["start_date"]
+    window = lambda event: (day_of(event.day, start_date), day_of(event.until, start_date))
     closures = tuple(
-        (edge_index[(event.from_, event.to)], event.day, event.until)
-        for event in chosen_events(graph, list(enabled_events))
+        (edge, *window(event))
+        for event in events if event.type in ("close_edge", "close_site")
+        for edge in ([edge_index[(event.from_, event.to)]] if event.type == "close_edge"
+                     else [edge_index[(u, event.node)] for u in graph.predecessors(event.node)])
     )
+    capacity_changes = tuple((index[event.node], *window(event), event.capacity)
+                             for event in events if event.type == "change_capacity")
     return Routes(
         node_ids=node_ids,
         kind=np.array([NODE_KINDS.index(a["kind"]) for a in attrs], dtype=np.int8),
@@ -146,6 +184,7 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
         edge_weight=np.array([d["weight"] for _, _, d in edges], dtype=np.float64),
         edge_crosses=np.array([attrs[index[u]]["country"] != attrs[index[v]]["country"] for u, v, _ in edges], dtype=np.bool_),
         closures=closures,
+        capacity_changes=capacity_changes,
     )
 
 

@@ -13,7 +13,7 @@ from sim.disease import natural_history
 from sim.errors import ConfigError
 from sim.fields import MAX_DAYS, Count, Strict, integer
 from sim.outcomes import outcome_problems
-from sim.programmes.policy import PolicyConfig
+from sim.programmes.policy import PolicyConfig, path_of
 from sim.schema import DiseaseParams, ScenarioChoice, Transmission, problems_from
 
 
@@ -34,12 +34,24 @@ class RunConfig(Strict):
     debug: bool = False
     compare_to_baseline: bool = True
     check: bool = False  # verify the model's invariants every simulated day (sim.checks)
+    # a folder written by RouteModel.save: the run starts on its day from its state (sim.state)
+    resume_from: Optional[str] = None
 
     @model_validator(mode="after")
     def _reports_within_the_run(self):
         delay = self.policy.surveillance.reporting_delay_days
         if delay > self.days:
             raise ValueError(f"policy.surveillance.reporting_delay_days: {delay} is longer than the run (days={self.days})")
+        return self
+
+    @model_validator(mode="after")
+    def _programmes_start_within_the_run(self):
+        """A start given as a day (a date needs the scenario: sim.programmes.policy.Programmes.check)."""
+        late = [f"{path_of(cls, name)}.start_day: {config.start_day} is after the run's last day (day {self.days - 1}, "
+                f"days={self.days})" for cls, name, config in self.policy.programmes()
+                if isinstance(config.start_day, int) and config.start_day >= self.days]
+        if late:
+            raise ValueError("; ".join(late))
         return self
 
 

@@ -8,11 +8,13 @@ attributes hold the rest (arrivals, origins, initial, events) as validated objec
 """
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import networkx as nx
 
 from sim.errors import ConfigError, Problem
+from sim.fields import MAX_DAYS, day_of
 from sim.inputs import InputFile, read_input
 from sim.schema import Scenario, parse_scenario
 
@@ -115,11 +117,27 @@ def reference_problems(scenario: Scenario) -> list[Problem]:
         if group.origin not in origins:
             problems.append(Problem(f"initial[{i}].origin", group.origin, f"an origin defined under origins: {sorted(origins)}"))
     for i, event in enumerate(scenario.events):
-        if (event.from_, event.to) not in seen_edges:
+        if event.type == "close_edge" and (event.from_, event.to) not in seen_edges:
             problems.append(Problem(f"events[{i}]", f"{event.from_} -> {event.to}", "an edge listed under edges"))
-        if event.until is not None and event.until <= event.day:
-            problems.append(Problem(f"events[{i}].until", event.until, f"a day after day {event.day}"))
+        if event.node is not None and event.node not in known:
+            problems.append(Problem(f"events[{i}].node", event.node, allowed_nodes))
+        problems += event_date_problems(f"events[{i}]", event, scenario.start_date)
     return problems
+
+
+def event_date_problems(path: str, event, start_date) -> list[Problem]:
+    """An event's dates from the scenario's start_date on, its until after its day."""
+    dated = [Problem(f"{path}.{key}", when.isoformat(), f"a date from the scenario's start_date {start_date.isoformat()} "
+                                                        f"on (at most {MAX_DAYS:,} days after it)")
+             for key, when in (("day", event.day), ("until", event.until))
+             if isinstance(when, date) and not 0 <= day_of(when, start_date) <= MAX_DAYS]
+    if dated:
+        return dated
+    first, until = day_of(event.day, start_date), day_of(event.until, start_date)
+    if until is not None and until <= first:
+        value = event.until.isoformat() if isinstance(event.until, date) else event.until
+        return [Problem(f"{path}.until", value, f"a day after day {first} (until is the first day it no longer holds)")]
+    return []
 
 
 def to_graph(scenario: Scenario, source: str) -> nx.DiGraph:

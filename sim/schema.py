@@ -16,7 +16,7 @@ from sim.diagnostics import METHOD_NAMES, TestFigures
 from sim.errors import ConfigError, Problem
 from sim.outcomes import Outcomes
 from sim.fields import (
-    AGE_GROUPS, MAX_COUNT, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, Days, Identifier, Name,
+    AGE_GROUPS, MAX_COUNT, MAX_DAYS, MAX_EDGES, MAX_NODES, NODE_KINDS, Count, DayOrDate, Days, Identifier, Name,
     NonNegative, Positive, Probability, Shape, Strict, Text, integer, number, unwrap_sourced,
 )
 
@@ -186,15 +186,40 @@ class InitialGroup(Strict):
         return self
 
 
+EVENT_KEYS = {  # what each type of event needs besides name, type, day (and until, optional, source)
+    "close_edge": ("from", "to"),  # nobody sets off along the edge from `day` until `until`
+    "close_site": ("node",),  # every edge into the node closed: a site opening on a date is closed until then
+    "change_capacity": ("node", "capacity"),  # the site's capacity from `day` (until `until`, then as built)
+}
+
+
 class Event(Strict):
+    """Something that happens on the route from `day` (a day of the run or a date) until `until`
+    (the first day it no longer holds; None: to the end). Events of the scenario run in every run;
+    an `optional` one only when named in `scenario.events`."""
+
     name: Identifier
-    type: Literal["close_edge"]
-    from_: Identifier = Field(alias="from")
-    to: Identifier
-    day: Days
-    until: Optional[Days] = None
+    type: Literal[tuple(EVENT_KEYS)]
+    from_: Optional[Identifier] = Field(None, alias="from")
+    to: Optional[Identifier] = None
+    node: Optional[Identifier] = None
+    capacity: Optional[Count] = None
+    day: DayOrDate
+    until: Optional[DayOrDate] = None
     optional: bool = False
     source: Source = None
+
+    @model_validator(mode="after")
+    def _keys_of_its_type(self):
+        needs = EVENT_KEYS[self.type]
+        given = {"from": self.from_, "to": self.to, "node": self.node, "capacity": self.capacity}
+        missing = [key for key in needs if given[key] is None]
+        extra = [key for key, value in given.items() if value is not None and key not in needs]
+        if missing or extra:
+            raise ValueError(f"an event of type {self.type} needs {', '.join(needs)}"
+                             + (f" (missing: {', '.join(missing)})" if missing else "")
+                             + (f" and takes no {', '.join(extra)}" if extra else ""))
+        return self
 
 
 class Scenario(Strict):

@@ -26,7 +26,7 @@ import numpy as np
 from sim.errors import Problem
 from sim.fields import NODE_KINDS, Count, Positive, Probability, Strict
 from sim.population import AT_NODE, IN_CARE, Column
-from sim.programme import Programme, Stage
+from sim.programme import Programme, ProgrammeConfig, Stage
 from sim.programmes.money import Money
 from sim.rng import uniform_at, uniforms
 from sim.selection import first_come_first_served
@@ -75,7 +75,7 @@ class Interventions(Strict):
     community_engagement: Probability = 0.0
 
 
-class CareConfig(Strict):
+class CareConfig(ProgrammeConfig):
     """Defaults, with their sources, are in conf/policy/baseline.yaml (care is part of the world
     without intervention)."""
 
@@ -185,7 +185,8 @@ class Care(Programme):
             u = uniforms(self.key("barriers", bit), uids)
             bits |= ((u < self.barrier_prevalence[origins, bit]).astype(np.uint8) << bit)
         people.barriers[rows] = bits
-        self.pay_for("information", self.model.day, np.bincount(people.node[rows], minlength=self.model.routes.node_count))
+        if self.acts_on(self.model.day):  # the information campaign reaches arrivals within care's window
+            self.pay_for("information", self.model.day, np.bincount(people.node[rows], minlength=self.model.routes.node_count))
 
     def pay_for(self, intervention: str, day: int, volume: np.ndarray) -> None:
         """An intervention's cost for `volume` units of what it is paid per, scaled by its level."""

@@ -25,9 +25,9 @@ import numba as nb
 import numpy as np
 from pydantic import Field
 
-from sim.fields import MAX_DAYS, Count, Identifier, Probability, Strict, integer
+from sim.fields import MAX_DAYS, Count, Identifier, Probability, integer
 from sim.population import AT_NODE, IN_CARE, WAS_DETECTED
-from sim.programme import Programme, Stage
+from sim.programme import Programme, ProgrammeConfig, Stage
 from sim.programmes.actions import POSITIVE_COSTS, POSITIVE_METRICS, Positives, WhenFull
 from sim.programmes.money import Money
 from sim.programmes.screening import cost_problems, test_cost
@@ -37,7 +37,7 @@ from sim.rng import uniforms
 from sim.selection import CHUNK, first_come_first_served
 
 
-class ContactInvestigationConfig(Strict):
+class ContactInvestigationConfig(ProgrammeConfig):
     where: SiteSelector
     method: MethodChoice = Field(description="a test with figures for the run's disease (disease.tests), or one per "
                                              "disease, as screening's")

@@ -21,15 +21,16 @@ from typing import NamedTuple, Optional
 import numpy as np
 from pydantic import Field
 
-from sim.fields import Probability, Strict
+from sim.fields import Probability
 from sim.kernels import draw_days
+from sim.programme import ProgrammeConfig
 from sim.population import AT_NODE, IN_CARE, NOT_IN_CARE, ON_EDGE
 from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
 from sim.rng import uniforms
 
 
-class CourseConfig(Strict):
+class CourseConfig(ProgrammeConfig):
     where: Optional[SiteSelector] = Field(None, description="sites that give the course; None: those offering care today")
     cross_border_referral: Probability = Field(
         0.0, description="share of patients moving on whose course a referral carries to the next place (0: none)")
@@ -94,13 +95,16 @@ class Courses:
         on_route = here & ((people.where[found] == AT_NODE) | (people.where[found] == ON_EDGE))
         return found[on_route], np.flatnonzero(on_route)
 
-    def step(self, day: int, tally, diagnosed: bool = True) -> None:
+    def step(self, day: int, tally, diagnosed: bool = True, starts: bool = True) -> None:
         """Patients who moved on since yesterday, then the day's starts (of those waiting, and with
-        `diagnosed`, of the day's diagnosed), then the day's cost."""
+        `diagnosed`, of the day's diagnosed; none without `starts`: outside the programme's
+        window, when its patients are still followed to the end of their course), then the day's
+        cost."""
         if not self.active:
             return
         self.follow(day, tally)
-        self.start(day, tally, diagnosed)
+        if starts:
+            self.start(day, tally, diagnosed)
         rows, _ = self.rows(self.patients)
         per_node = np.bincount(self.model.people.node[rows], minlength=self.model.routes.node_count)
         self.programme.spend(self.course.days_cost, day, per_node, self.programme.config.cost_per_patient_day)

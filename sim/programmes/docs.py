@@ -8,6 +8,7 @@ import annotated_types
 from pydantic import BaseModel
 
 from sim.diagnostics import METHOD_NAMES, METHODS
+from sim.programme import ProgrammeConfig
 from sim.programmes.policy import PolicyBase
 from sim.programmes.registry import programme_classes
 
@@ -19,6 +20,14 @@ edit by hand; `tests/test_programmes.py` checks it is current). Each kind is con
 `conf/policy/`; `docs/ARCHITECTURE.md` says how to add one.
 
 Every policy also has: {common}.
+
+Every programme also has a window in which it acts ({window}; `sim/programme.py`): {window_rows}
+Outside its window a programme does nothing and costs nothing: the model does not call its day's
+step, it offers nothing and brings nothing to others; the courses a treatment or preventive
+therapy programme started are still followed to their end and paid for, and the doses a
+vaccination programme gave still start to protect on time. A window is checked before the run: a
+date before the scenario's `start_date`, a start after the run's last day, an end not after the
+start are refused.
 
 A `method` is one of the diagnostic tests below (`sim/diagnostics.py`); a programme may only use
 one with figures for the run's disease (`tests:` in `conf/disease/<disease>.yaml`, each with its
@@ -55,9 +64,11 @@ def bounds(field) -> str:
                      for kind, attribute, sign in BOUNDS if isinstance(item, kind))
 
 
-def field_rows(model: type[BaseModel]) -> list[str]:
+def field_rows(model: type[BaseModel], skip=()) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
+        if name in skip:
+            continue
         default = "required" if field.is_required() else repr(field.get_default(call_default_factory=True))
         rows.append(f"| `{name}` | {type_name(field.annotation)} | {default} | {bounds(field)} | {field.description or ''} |")
     return rows
@@ -79,7 +90,7 @@ def section(cls) -> str:
         "",
         "| key | type | default | bounds | source or note |",
         "|---|---|---|---|---|",
-        *field_rows(cls.Config),
+        *field_rows(cls.Config, skip=ProgrammeConfig.model_fields),
         "",
     ]
     return "\n".join(lines)
@@ -88,4 +99,6 @@ def section(cls) -> str:
 def reference() -> str:
     common = ", ".join(f"`{name}`" for name in PolicyBase.model_fields)
     methods = "\n".join(f"| `{name}` | {what} |" for name, what in METHODS.items())
-    return HEADER.format(common=common, methods=methods) + "\n" + "\n".join(section(cls) for cls in programme_classes())
+    window = ", ".join(f"`{name}`" for name in ProgrammeConfig.model_fields)
+    window_rows = "; ".join(f"`{name}`: {field.description}" for name, field in ProgrammeConfig.model_fields.items()) + "."
+    return HEADER.format(common=common, methods=methods, window=window, window_rows=window_rows) + "\n" + "\n".join(section(cls) for cls in programme_classes())

@@ -13,7 +13,7 @@ from pydantic import create_model, model_validator
 
 from sim.diagnostics import METHOD_NAMES
 from sim.errors import ConfigError, Problem
-from sim.fields import Count, Identifier, Probability, Strict
+from sim.fields import Count, Identifier, Probability, Strict, window_problems
 from sim.kernels import FLAG_COMBINATIONS
 from sim.population import ISOLATED, SEPARATED, Column
 from sim.programme import Programme, Stage
@@ -168,13 +168,17 @@ class Programmes:
 
     @staticmethod
     def check(policy: PolicyBase, model) -> None:
-        """Every site a programme names is a node of the scenario, and the policy can run for the
+        """Every site a programme names is a node of the scenario, every programme's window lies
+        in the run (its dates from the scenario's start_date on), and the policy can run for the
         disease (sim.runconfig checks that too, but a RunConfig may be built by hand)."""
         problems = policy.run_problems(model.config.disease, model.disease.names)
         if policy.for_disease(model.config.disease) != policy:
             problems.append(Problem("policy", None, "not filled in from the disease (a vaccination programme's schedule): "
                                                     "make the run configuration with sim.run_config"))
+        start_date, days = model.graph.graph["start_date"], model.config.days
         for cls, name, config in policy.programmes():
+            problems += [Problem(*problem) for problem in
+                         window_problems(path_of(cls, name), config.start_day, config.end_day, start_date, days)]
             for key, value in config:
                 if isinstance(value, SiteSelector):
                     problems += value.problems(f"{path_of(cls, name)}.{key}", model.routes.node_ids)
@@ -186,7 +190,10 @@ class Programmes:
         if stage is Stage.SITES_ACT:
             self.isolation.start_of_day()
         for programme in self.by_stage[stage]:
-            programme.step(day, tally)
+            if programme.acts_on(day):
+                programme.step(day, tally)
+            else:
+                programme.step_off(day, tally)
         if stage is Stage.SITES_ACT:  # the programmes that start treatment have read them
             self.diagnosed = []
         if stage is Stage.CARE_SEEKING:  # the last stage that acts: the day's end
@@ -211,7 +218,7 @@ class Programmes:
     def care_offered_today(self) -> np.ndarray:
         """Bool per node: sites where care is offered today (its own sites and mobile teams)."""
         care = next((p for p in self.running if p.kind == "care"), None)
-        if care is None:
+        if care is None or not care.acts_on(self.model.day):
             return np.zeros(self.model.routes.node_count, dtype=np.bool_)
         return self.offer(care.kind, care.name, care.on_site, care.per_site)[1] > 0
 
@@ -221,7 +228,7 @@ class Programmes:
         offered = where.copy()
         capacity = np.where(offered, per_site, 0).astype(np.int64)
         for programme in self.running:
-            brought = programme.brings(kind, name)
+            brought = programme.brings(kind, name) if programme.acts_on(self.model.day) else None
             if brought is not None:
                 site, per_day = brought
                 offered[site] = True
@@ -239,12 +246,17 @@ class Programmes:
         return max([programme.averts_deaths() for programme in self.running], default=0.0)
 
     def offered_at(self, node: int) -> list[str]:
-        """The programmes offered at a node ("screening.borders", "care")."""
+        """The programmes offered at a node today ("screening.borders", "care")."""
         return [programme.kind if not programme.named else f"{programme.kind}.{programme.name}"
-                for programme in self.running if programme.sites()[node]]
+                for programme in self.running if programme.acts_on(self.model.day) and programme.sites()[node]]
 
     def problems(self, day: int) -> list[str]:
         return [problem for programme in self.running for problem in programme.problems(day)]
+
+    def saved_by_key(self) -> dict:
+        """The programmes by kind and name, as a saved state keeps them (sim.state): a resumed
+        run finds its own there, whatever the other programmes of either policy."""
+        return {f"{programme.kind}.{programme.name}": programme for programme in self.running}
 
     # ---------------------------------------------------------------- what they add up to
 

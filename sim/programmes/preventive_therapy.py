@@ -76,5 +76,9 @@ class PreventiveTherapy(Programme):
         courses.waiting = offered[accepts]
         courses.step(day, tally, diagnosed=False)
 
+    def step_off(self, day: int, tally) -> None:
+        """Outside its window: no course starts; those under way are followed and paid for."""
+        self.courses.step(day, tally, starts=False)
+
     def before_exit(self, rows, day: int, counts) -> None:
         self.courses.before_exit(rows, day, counts)

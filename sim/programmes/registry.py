@@ -8,7 +8,7 @@ import importlib
 import pkgutil
 from functools import cache
 
-from sim.programme import Programme
+from sim.programme import Programme, ProgrammeConfig
 
 PACKAGE = "sim.programmes"
 
@@ -25,6 +25,9 @@ def programme_classes() -> tuple[type[Programme], ...]:
     twice = sorted({kind for kind in kinds if kinds.count(kind) > 1})
     if twice:
         raise TypeError(f"programme kinds declared twice: {twice}")
+    unscheduled = [cls.__name__ for cls in found if not issubclass(cls.Config, ProgrammeConfig)]
+    if unscheduled:  # every programme has start_day and end_day, applied by the model
+        raise TypeError(f"programme configs that are not a sim.programme.ProgrammeConfig: {unscheduled}")
     return tuple(sorted(found, key=lambda cls: (cls.stage.value, cls.rank, cls.kind)))
 
 

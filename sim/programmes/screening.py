@@ -23,9 +23,9 @@ import numpy as np
 from pydantic import Field
 
 from sim.errors import Problem
-from sim.fields import MAX_DAYS, Count, Probability, Strict, integer
+from sim.fields import MAX_DAYS, Count, Probability, integer
 from sim.population import AT_NODE, Column
-from sim.programme import Programme, Stage
+from sim.programme import Programme, ProgrammeConfig, Stage
 from sim.programmes.actions import POSITIVE_COSTS, POSITIVE_METRICS, Positives, WhenFull
 from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
@@ -53,7 +53,7 @@ class Timing(Enum):
 DAYS_BEFORE_DEPARTURE = 2  # screened on day leave_day - 2: two days (48 h) before leaving
 
 
-class ScreeningConfig(Strict):
+class ScreeningConfig(ProgrammeConfig):
     where: SiteSelector
     timing: Literal["on_arrival", "before_departure", "all_present"] = "on_arrival"
     method: MethodChoice = Field(description="a test with figures for the run's disease (disease.tests), or one per "

@@ -64,5 +64,9 @@ class Treatment(Programme):
     def step(self, day: int, tally) -> None:
         self.courses.step(day, tally)
 
+    def step_off(self, day: int, tally) -> None:
+        """Outside its window: no course starts; those under way are followed and paid for."""
+        self.courses.step(day, tally, starts=False)
+
     def before_exit(self, rows, day: int, counts) -> None:
         self.courses.before_exit(rows, day, counts)

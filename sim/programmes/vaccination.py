@@ -35,7 +35,7 @@ from sim.errors import Problem
 from sim.fields import AGE_GROUPS, Count, Days, Probability, Strict, integer
 from sim.schema import non_decreasing_problem
 from sim.population import AT_NODE, ON_EDGE, Column
-from sim.programme import Programme, Stage
+from sim.programme import Programme, ProgrammeConfig, Stage
 from sim.programmes.money import Money
 from sim.programmes.sites import SiteSelector
 from sim.rng import uniform_at, uniforms
@@ -50,7 +50,7 @@ class Reactive(Strict):
     duration_days: integer(ge=1) = 14
 
 
-class VaccinationConfig(Strict):
+class VaccinationConfig(ProgrammeConfig):
     """The schedule, its efficacy per dose, the delay to protection and the mode are the
     disease's vaccine's (disease.vaccine: sim.schema.Vaccine) unless given here; a run fills them
     in (for_disease), so its config.json says what was given."""
@@ -237,6 +237,15 @@ class Vaccination(Programme):
         if cfg.routine:
             self.vaccinate(self.willing(day), day, tally)
         protect(people.view(), people.doses, people.last_dose_day, day, cfg.delay_days, self.response)
+
+    def step_off(self, day: int, tally) -> None:
+        """Outside its window: offered nowhere (so no other programme gives its doses either),
+        while the protection of doses given before it ended still starts on time."""
+        nodes = self.model.routes.node_count
+        self.offer_today = self.offer._replace(offered=np.zeros(nodes, dtype=np.bool_))
+        self.supply_today, self.doses_today = np.zeros(nodes, dtype=np.int64), np.zeros(nodes, dtype=np.int64)
+        protect(self.model.people.view(), self.model.people.doses, self.model.people.last_dose_day, day,
+                self.config.delay_days, self.response)
 
     def give(self, rows: np.ndarray, day: int, tally) -> np.ndarray:
         """The next dose to those of `rows` (in person order) this programme would vaccinate today
