@@ -100,7 +100,7 @@ class Arrivals:
             self.origin_share /= self.origin_share.sum(axis=1, keepdims=True)
             season = np.asarray(self.flow.seasonality if self.flow.seasonality else [1.0] * 12)
             self.season = season / season.mean()
-            self.daily = people_per_year(graph) / 365.0
+            self.daily = people_per_year(graph, routes.distance_power) / 365.0
 
     def expected_people(self, days: int) -> float:
         initial = sum(group.people for group in self.initial)

@@ -92,7 +92,8 @@ class RouteModel(mesa.Model):
         self.day = 0
         self.disease = natural_history(config.disease)
         self.states = self.disease.table
-        self.routes = compile_routes(graph, config.scenario.events)
+        self.routes = compile_routes(graph, config.scenario.events, config.movement)
+        self.occupancy = np.zeros(self.routes.node_count, dtype=np.int64)  # people at or bound for each node, last night
         self.space = network_space(graph, self.random)
         cells = {cell.coordinate: cell for cell in self.space.all_cells}
         self.sites = [Site(self, cells[node_id], i, node_id) for i, node_id in enumerate(self.routes.node_ids)]
@@ -156,8 +157,10 @@ class RouteModel(mesa.Model):
         self.record(host_counts)
 
     def move(self, keys: DayKeys) -> None:
-        kernels.move(self.people.view(), self.routes.arrays, self.routes.choice_on(self.day), self.states, self.day,
-                     keys, self.tally.array)
+        """People choose their way on from the route choice of the day: the open edges, and how
+        full each site was at the end of the day before (sim.routes.Routes.choice_on)."""
+        kernels.move(self.people.view(), self.routes.arrays, self.routes.choice_on(self.day, self.occupancy), self.states,
+                     self.day, keys, self.tally.array)
 
     def admit(self) -> None:
         if self.day == 0:
@@ -171,6 +174,7 @@ class RouteModel(mesa.Model):
                          holdings, self.tally.array)
         held = kernels.holdings_of(holdings, self.disease.infectiousness_fixed, self.kept, self.disease.susceptible)
         self.tally.add_stocks(held)
+        self.occupancy = held.present + held.in_transit  # what tomorrow's route choice sees
         return held
 
     def transmit(self, held: kernels.Holdings, keys: DayKeys) -> np.ndarray:

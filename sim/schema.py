@@ -66,6 +66,10 @@ class Node(Strict):
     unit_size: Optional[number(ge=2, le=1000)] = None  # people per living unit; None: the kind's
     host_population: Count  # the people of the town who mix with the site, not the whole town
     isolation_places: Count = 0
+    # route choice (sim.routes.RouteChoice): a closed site turns everyone away; a site holding
+    # `full_at` people or more (present and on the way to it) turns newcomers away
+    closed: bool = False
+    full_at: Optional[Count] = None
     dwell: Dwell
     source: Source = None
 
@@ -435,6 +439,19 @@ class Transmission(Strict):
             raise ValueError(f"unit_contact_share + host_contact_share must be at most 1 at every kind of site "
                              f"(largest host share {worst})")
         return self
+
+
+class Movement(Strict):
+    """How people leaving a site weigh its open out-edges (sim.routes.RouteChoice): each edge's
+    base weight (the scenario's `weight`) x (1 + travel_days) ** -distance_power x, where the next
+    site holds more people than its capacity, (capacity / people there) ** capacity_aversion; a
+    site marked `closed`, or holding its `full_at`, gets weight 0. People counted at a site are
+    those present and on the way to it at the end of the day before (every choice of a day sees
+    the same counts). With every way out at weight 0, people wait and choose again the next day."""
+
+    distance_power: number(ge=0, le=4)
+    capacity_aversion: number(ge=0, le=10)
+    sources: dict[str, str] = {}
 
 
 class ScenarioChoice(Strict):
