@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 from sim import RouteModel, compose, run_config
+from sim.fields import MAX_COUNT
 from sim.scenario import checked_graph
 
 WARM_UP = {"people": 2_000, "days": 3}  # a tiny run that loads (or compiles) every kernel W uses
@@ -88,7 +89,7 @@ def node(node_id: str, kind: str, index: int, nodes: int) -> dict:
     return {
         "id": node_id, "kind": kind, "name": node_id, "country": "AAA",
         "lat": round(float(40 + 5 * np.sin(angle)), 4), "lon": round(float(20 + 5 * np.cos(angle)), 4),
-        "capacity": 10**12 if kind != "destination" else 0, "host_population": 0,
+        "capacity": MAX_COUNT if kind != "destination" else 0, "host_population": 0,
         "dwell": {"mean": MEAN_STAY_DAYS, "shape": 1} if nodes > 1 else SINGLE_POOL_DWELL,
     }
 
