@@ -15,6 +15,7 @@ import networkx as nx
 from sim.errors import ConfigError, Problem
 from sim.inputs import InputFile, read_input
 from sim.schema import Scenario, parse_scenario
+from sim.series import read_series
 
 log = logging.getLogger(__name__)
 
@@ -22,24 +23,37 @@ log = logging.getLogger(__name__)
 def load_scenario(path) -> nx.DiGraph:
     """Read, validate and return the route graph of a scenario file."""
     data, file = read_input(Path(path))
-    return checked_graph(data, str(path), inputs=(file,))
+    return checked_graph(data, str(path), inputs=(file,), folder=Path(path).parent)
 
 
 def validate_graph(graph: nx.DiGraph) -> nx.DiGraph:
     """Validate a route graph that may have been edited after loading, by the same rules as a file.
     Returns a freshly built graph from the validated data."""
-    return checked_graph(graph_data(graph), f"{graph.graph.get('file', 'graph')} (as edited)")
+    folder = graph.graph.get("folder")
+    return checked_graph(graph_data(graph), f"{graph.graph.get('file', 'graph')} (as edited)",
+                         folder=Path(folder) if folder is not None else None)
 
 
-def checked_graph(data, source: str, inputs: tuple[InputFile, ...] = ()) -> nx.DiGraph:
+def checked_graph(data, source: str, inputs: tuple[InputFile, ...] = (), folder: Path | None = None) -> nx.DiGraph:
     """The validated graph; `inputs` are the files it was read from (none for an edited graph,
-    whose content the run's identity hashes instead)."""
+    whose content the run's identity hashes instead); `folder`: where the files it names (a
+    series of arrivals) are found, by default the working folder."""
     scenario = parse_scenario(data, source)
     problems = reference_problems(scenario)
     if problems:
         raise ConfigError(source, problems)
     graph = to_graph(scenario, source)
     graph.graph["inputs"] = list(inputs)
+    graph.graph["from_file"] = bool(inputs)  # False: built or edited in Python (identity hashes the content)
+    graph.graph["folder"] = str(folder) if folder is not None else None
+    graph.graph["series"] = None
+    if scenario.arrivals is not None and scenario.arrivals.series is not None:
+        named = scenario.arrivals.series
+        path = Path(named.file) if Path(named.file).is_absolute() else (folder or Path.cwd()) / named.file
+        series, record = read_series(path, named.counts, scenario.start_date, list(scenario.arrivals.entry),
+                                     list(scenario.origins))
+        graph.graph["series"] = series
+        graph.graph["inputs"].append(record)
     problems = reachability_problems(graph)
     if problems:
         raise ConfigError(source, problems)

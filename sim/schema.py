@@ -105,6 +105,16 @@ class GroupSize(Strict):
     source: Source = None
 
 
+class SeriesFile(Strict):
+    """Dated arrivals (sim.series): a CSV file, by path relative to the scenario file, and what its
+    counts count: people, or registrations (a person registered in several countries counts in
+    each; turned into people as registrations_per_year is, sim.flows)."""
+
+    file: Annotated[str, Field(min_length=1, max_length=4096)]
+    counts: Literal["people", "registrations"]
+    source: Source = None
+
+
 class Arrivals(Strict):
     per_year: Optional[NonNegative] = None  # people
     per_day: Optional[NonNegative] = None
@@ -117,6 +127,9 @@ class Arrivals(Strict):
     origins_by_entry: dict[Identifier, Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_ORIGINS)]] = {}  # an entry's own origin mix, where it differs
     group_size: GroupSize = GroupSize(mean=1)
     seasonality: Optional[Annotated[list[NonNegative], BeforeValidator(unwrap_sourced), Field(min_length=12, max_length=12)]] = None
+    # dated arrivals by entry and origin: replace the yearly figure x seasonality at the entries
+    # and on the days they cover (sim.series)
+    series: Optional[SeriesFile] = None
     source: Source = None
 
     @model_validator(mode="after")
@@ -128,6 +141,9 @@ class Arrivals(Strict):
                              "is registered there, for at least one country")
         if self.seasonality is not None and sum(self.seasonality) <= 0:
             raise ValueError("seasonality factors must not all be zero")
+        if self.series is not None and self.series.counts == "registrations" and not any(self.registration.values()):
+            raise ValueError("a series of registrations needs registration: the chance a person entering a country "
+                             "is registered there, for at least one country (to turn registrations into people)")
         return self
 
     @property
