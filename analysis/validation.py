@@ -216,7 +216,8 @@ def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int 
     if calibration_of(scenario) is not None:
         configs, scenario_data = apply_calibration(calibration_of(scenario), {"run": config}, scenario_data)
         config = configs["run"]
-    graph = checked_graph(scenario_data, scenario)
+    folder = scenario_path(scenario).parent  # where the files the scenario names are
+    graph = checked_graph(scenario_data, scenario, folder=folder)
 
     def infections(config_data, graph_data) -> float:
         return float(np.median([run(scenario, disease, seed, days, config={**config_data, "seed": seed},
@@ -230,7 +231,7 @@ def one_at_a_time(scenario: str, disease: str, seeds: int, days: int, only: int 
             if parameter.where == "config":
                 values[end] = infections(with_value(config, parameter, value), graph)
             else:
-                values[end] = infections(config, checked_graph(with_value(scenario_data, parameter, value), scenario))
+                values[end] = infections(config, checked_graph(with_value(scenario_data, parameter, value), scenario, folder=folder))
         rows.append({"disease": disease, "parameter": f"{parameter.where}: {parameter.label}", "value": parameter.value,
                      "low": parameter.low, "high": parameter.high, "infections_at_low": values["low"],
                      "infections_at_high": values["high"], "reference": reference,

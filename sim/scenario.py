@@ -73,12 +73,22 @@ def graph_data(graph: nx.DiGraph) -> dict:
         "start_date": graph.graph.get("start_date"),
         "nodes": [{"id": node, **attrs} for node, attrs in graph.nodes(data=True)],
         "edges": [{"from": u, "to": v, **attrs} for u, v, attrs in graph.edges(data=True)],
-        "arrivals": dump(arrivals) if arrivals is not None else None,
+        "arrivals": arrivals_data(graph) if arrivals is not None else None,
         "origins": {code: dump(origin) for code, origin in graph.graph.get("origins", {}).items()},
         "countries": {code: dump(country) for code, country in graph.graph.get("countries", {}).items()},
         "initial": [dump(group) for group in graph.graph.get("initial", [])],
         "events": [dump(event) for event in graph.graph.get("events", [])],
     }
+
+
+def arrivals_data(graph: nx.DiGraph) -> dict:
+    """The arrivals block as data, a series named by the absolute path of the file read (so the
+    data can be checked again from any folder)."""
+    data = graph.graph["arrivals"].model_dump(by_alias=True)
+    series = graph.graph.get("series")
+    if data.get("series") is not None and series is not None:
+        data["series"]["file"] = str(Path(series.file).resolve())
+    return data
 
 
 def reference_problems(scenario: Scenario) -> list[Problem]:

@@ -19,7 +19,10 @@ import yaml
 import test_targets
 from conftest import DEMO, config
 from sim import RouteModel, load_scenario, run_config
+from sim.api import run_identity
+from sim.collector import with_flow
 from sim.config import SCENARIO_DIR
+from sim.scenario import validate_graph
 from sim.flows import registrations_per_person
 from sim.series import COLUMNS
 
@@ -134,3 +137,20 @@ def test_registrations_by_country_stay_within_their_tolerance_with_the_series(na
     target = next(t for t in test_targets.targets("western_balkans") if t["name"] == name)
     value = test_targets.model_value("western_balkans", target["model"], test_targets.run("western_balkans"))
     assert test_targets.agrees(target, value), (name, value, target["observed"])
+
+
+def test_an_edited_route_keeps_its_series_from_any_folder(tmp_path, monkeypatch):
+    """A graph checked again (edited in Python, or its data handed to a worker) finds the series
+    its scenario named, whatever the working folder; its identity then hashes its content."""
+    graph = load_scenario(SCENARIO_DIR / "western_balkans.yaml")
+    monkeypatch.chdir(tmp_path)
+    again = validate_graph(graph)
+    np.testing.assert_array_equal(again.graph["series"].daily, graph.graph["series"].daily)
+    assert "graph_sha256" in run_identity(run_config(config("scenario=western_balkans")), again)
+    assert "graph_sha256" not in run_identity(run_config(config("scenario=western_balkans")), graph)
+
+
+def test_a_flat_flow_chosen_on_the_page_replaces_the_series():
+    """The page's flow control (people a day) sets a flat flow: the series no longer applies."""
+    flat = with_flow(load_scenario(SCENARIO_DIR / "western_balkans.yaml"), 120)
+    assert flat.graph["series"] is None and flat.graph["arrivals"].per_day == 120
