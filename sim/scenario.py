@@ -178,23 +178,29 @@ def reachability_problems(graph: nx.DiGraph) -> list[Problem]:
     entry or an initial group) has a way on to a destination, and every destination can be
     reached. A node without outgoing edges and a cycle without a way out are both traps."""
     problems = []
+    closed = {n for n, is_closed in graph.nodes(data="closed") if is_closed}
+    edges_of = graph.out_degree  # as written (a node whose ways on are all closed is caught below)
+    if closed:  # a closed site turns everyone away: no way leads through it
+        graph = graph.copy()
+        graph.remove_edges_from([(u, v) for u, v in list(graph.edges) if v in closed])
     destinations = {n for n, kind in graph.nodes(data="kind") if kind == "destination"}
     if not destinations:
         problems.append(Problem("nodes", "(no destination)", "at least one node of kind destination"))
         return problems
     for node, kind in graph.nodes(data="kind"):
-        if kind != "destination" and graph.out_degree(node) == 0:
+        if kind != "destination" and edges_of(node) == 0:
             problems.append(Problem(f"nodes (id {node})", node, "a node that is not a destination needs an outgoing edge"))
     finishing = set(destinations).union(*(nx.ancestors(graph, node) for node in destinations))
     entries = entry_nodes(graph)
     for node in entries:
         if node not in finishing:
-            problems.append(Problem(f"entry or initial node {node}", node, "a node from which some destination can be reached"))
+            problems.append(Problem(f"entry or initial node {node}", node, "a node from which some destination can be reached"
+                                    + (" without passing a closed site" if closed else "")))
     reached = set(graph.nodes) - set(unreached_nodes(graph))
     for node in sorted(reached - finishing - set(entries)):
-        if graph.out_degree(node) > 0:
+        if edges_of(node) > 0:
             problems.append(Problem(f"nodes (id {node})", node, "people reach this node but can never reach a destination "
-                                    "from it (its edges lead only round a cycle or into a dead end)"))
+                                    "from it (its edges lead only round a cycle, into a dead end or to closed sites)"))
     unreached = set(graph.nodes) - reached
     for node in sorted(destinations & unreached):
         problems.append(Problem(f"nodes (id {node})", node, "a destination that some entry or initial node can reach (check edge directions)"))
