@@ -2,7 +2,9 @@
 them (daily, weekly or monthly), read from the file a scenario names (`arrivals.series`).
 
 The file is CSV (UTF-8; lines starting with `#` are comments, where the source is cited), with a
-header naming the columns `date, period, entry, origin, count` in any order:
+header naming the columns `date, period, entry, origin, count` in any order, or Parquet (a file
+ending .parquet or .pq, with those columns: dates as dates or text, counts as numbers or text;
+problems are named by row, counted from 1):
 
 - `date`: the first day of the period, `YYYY-MM-DD` (a month may be written `YYYY-MM`);
 - `period`: `day`, `week` (7 days from the date) or `month` (the calendar month; the date must be
@@ -49,6 +51,7 @@ from sim.inputs import InputFile, decoded, read_bytes
 COLUMNS = ("date", "period", "entry", "origin", "count")
 PERIODS = ("day", "week", "month")
 ALL_ORIGINS = "all"
+PARQUET_SUFFIXES = (".parquet", ".pq")  # any other file is read as CSV
 MAX_PROBLEMS = 50  # a file broken throughout is reported by its first problems
 
 
@@ -105,9 +108,12 @@ def read_series(path: Path, counts: str, start: date, entries: list[str], origin
     origins, and the record of the file read; or a ConfigError naming the file, line and column."""
     raw = read_bytes(path)
     source = str(path)
-    text = decoded(raw, source)
-    rows = parse_rows(text, source, start, entries, origins)
-    series = expand(rows, source, counts, start, entries, origins)
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        rows = check_records(*parquet_records(raw, source), source, start, entries, origins, "row")
+        series = expand(rows, source, counts, start, entries, origins, "row")
+    else:
+        rows = parse_rows(decoded(raw, source), source, start, entries, origins)
+        series = expand(rows, source, counts, start, entries, origins)
     return series, InputFile(str(path.resolve()), hashlib.sha256(raw).hexdigest())
 
 
@@ -118,18 +124,53 @@ def data_lines(text: str):
             yield number, line
 
 
-def parse_rows(text: str, source: str, start: date, entries: list[str], origins: list[str]) -> list[Row]:
-    problems: list[Problem] = []
-
-    def refuse(line: int, column: str | None, value, allowed: str) -> None:
-        where = f"line {line}" + (f", column {column}" if column else "")
-        problems.append(Problem(where, value, allowed))
-
+def csv_records(text: str, source: str) -> tuple[int, list[str], list[tuple[int, list[str], str]]]:
+    """The header's line and cells, and each row's line, cells and text, of a CSV series."""
     lines = list(data_lines(text))
     if not lines:
         raise ConfigError(source, [Problem("(file)", "no header and no rows", f"a header with the columns {', '.join(COLUMNS)}, then rows")])
     header_line, header_text = lines[0]
     header = [cell.strip() for cell in next(csv.reader([header_text]))]
+    return header_line, header, [(line, [cell.strip() for cell in next(csv.reader([row_text]))], row_text)
+                                 for line, row_text in lines[1:]]
+
+
+def parquet_records(raw: bytes, source: str) -> tuple[int, list[str], list[tuple[int, list[str], str]]]:
+    """The same from a Parquet file: its column names, and each row (numbered from 1) as text
+    cells (dates in ISO form, numbers as written by Python), checked as a CSV row is."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(pa.BufferReader(raw))
+    except (pa.ArrowException, OSError) as error:
+        raise ConfigError(source, [Problem("(file)", "not a Parquet file", f"a Parquet table ({error})")]) from None
+    header = list(table.column_names)
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+    rows = [[text(value) for value in row.values()] for row in table.to_pylist()]
+    return 0, header, [(number, cells, ",".join(cells)) for number, cells in enumerate(rows, start=1)]
+
+
+def parse_rows(text: str, source: str, start: date, entries: list[str], origins: list[str]) -> list[Row]:
+    """The rows of a CSV series, checked (see check_records)."""
+    return check_records(*csv_records(text, source), source, start, entries, origins, "line")
+
+
+def check_records(header_line: int, header: list[str], records, source: str, start: date, entries: list[str],
+                  origins: list[str], unit: str) -> list[Row]:
+    """Each record checked against the scenario; `unit` names where a record is (a CSV's line, a
+    Parquet file's row; the header is line `header_line`, or the column names for row 0)."""
+    problems: list[Problem] = []
+
+    def refuse(line: int, column: str | None, value, allowed: str) -> None:
+        where = (f"{unit} {line}" if line or unit == "line" else "the column names") + (f", column {column}" if column else "")
+        problems.append(Problem(where, value, allowed))
+
     missing = [c for c in COLUMNS if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
     repeated = sorted({c for c in header if header.count(c) > 1})
@@ -141,14 +182,14 @@ def parse_rows(text: str, source: str, start: date, entries: list[str], origins:
         refuse(header_line, column, column, "each column once")
     if problems:
         raise ConfigError(source, problems)
-    if len(lines) == 1:
-        raise ConfigError(source, [Problem(f"line {header_line}", "a header and no rows", "at least one row of arrivals")])
+    if not records:
+        raise ConfigError(source, [Problem(f"line {header_line}" if unit == "line" else "(file)", "a header and no rows",
+                                           "at least one row of arrivals")])
     latest = start + timedelta(days=MAX_DAYS - 1)
     rows, seen = [], {}
-    for line, row_text in lines[1:]:
+    for line, cells, row_text in records:
         if len(problems) >= MAX_PROBLEMS:
             break
-        cells = [cell.strip() for cell in next(csv.reader([row_text]))]
         if len(cells) != len(header):
             refuse(line, None, row_text, f"{len(header)} cells separated by commas ({', '.join(header)}), not {len(cells)}")
             continue
@@ -181,7 +222,7 @@ def parse_rows(text: str, source: str, start: date, entries: list[str], origins:
             continue
         key = (row.first, row.days, row.entry, row.origin)
         if key in seen:
-            refuse(line, None, row_text, f"each row once: the same date, period, entry and origin as line {seen[key]}")
+            refuse(line, None, row_text, f"each row once: the same date, period, entry and origin as {unit} {seen[key]}")
             continue
         seen[key] = line
         rows.append(row)
@@ -216,7 +257,8 @@ def parse_count(text: str) -> float | str:
     return count
 
 
-def expand(rows: list[Row], source: str, counts: str, start: date, entries: list[str], origins: list[str]) -> ArrivalSeries:
+def expand(rows: list[Row], source: str, counts: str, start: date, entries: list[str], origins: list[str],
+           unit: str = "line") -> ArrivalSeries:
     """Each row spread evenly over its days; overlaps within an entry and origin, and gaps within
     an entry's span, refused."""
     covered = [entry for entry in entries if any(row.entry == entry for row in rows)]
@@ -230,14 +272,14 @@ def expand(rows: list[Row], source: str, counts: str, start: date, entries: list
             group.sort(key=lambda row: row.first)
             for earlier, later in zip(group, group[1:]):
                 if later.first <= earlier.last:
-                    problems.append(Problem(f"line {later.line}, column date", later.first.isoformat(),
-                                            f"a period after line {earlier.line}'s, which runs until {earlier.last.isoformat()} "
+                    problems.append(Problem(f"{unit} {later.line}, column date", later.first.isoformat(),
+                                            f"a period after {unit} {earlier.line}'s, which runs until {earlier.last.isoformat()} "
                                             f"(one row per day of entry {entry} and origin {later.origin})"))
         spans = sorted((row.first, row.last, row.line) for row in rows if row.entry == entry)
         reach = spans[0][1]
         for first, last, line in spans[1:]:
             if first > reach + timedelta(days=1):
-                problems.append(Problem(f"line {line}, column date", first.isoformat(),
+                problems.append(Problem(f"{unit} {line}, column date", first.isoformat(),
                                         f"no gap in entry {entry}'s periods: no row covers {(reach + timedelta(days=1)).isoformat()} "
                                         f"to {(first - timedelta(days=1)).isoformat()}"))
             reach = max(reach, last)

@@ -18,7 +18,7 @@ import yaml
 
 import test_targets
 from conftest import DEMO, config
-from sim import RouteModel, load_scenario, run_config
+from sim import ConfigError, RouteModel, load_scenario, run_config
 from sim.api import run_identity
 from sim.collector import with_flow
 from sim.config import SCENARIO_DIR
@@ -154,3 +154,38 @@ def test_a_flat_flow_chosen_on_the_page_replaces_the_series():
     """The page's flow control (people a day) sets a flat flow: the series no longer applies."""
     flat = with_flow(load_scenario(SCENARIO_DIR / "western_balkans.yaml"), 120)
     assert flat.graph["series"] is None and flat.graph["arrivals"].per_day == 120
+
+
+def parquet_series(tmp_path, table: dict) -> object:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = copy.deepcopy(DEMO_DATA)
+    data["arrivals"]["series"] = {"file": "rows.parquet", "counts": "people"}
+    pq.write_table(pa.table(table), tmp_path / "rows.parquet")
+    path = tmp_path / "demo.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_a_parquet_series_reads_as_the_same_csv_would(tmp_path):
+    """Dates as dates, counts as numbers: the same daily means as the CSV rows."""
+    path = parquet_series(tmp_path, {"date": [date(2023, 1, 1), date(2023, 2, 1)], "period": ["month", "week"],
+                                     "entry": ["border_post"] * 2, "origin": ["all", "SYR"], "count": [310.0, 70.0]})
+    series = load_scenario(path).graph["series"]
+    assert series.daily[0, -1, :31].tolist() == [10.0] * 31
+    assert series.daily[0, 0, 31:38].tolist() == [10.0] * 7  # SYR, the demo's first origin
+    assert series.end_day.tolist() == [38]
+
+
+def test_a_bad_parquet_series_is_named_by_row_and_column(tmp_path):
+    path = parquet_series(tmp_path, {"date": ["2023-01", "2023-02"], "period": ["month"] * 2,
+                                     "entry": ["border_post", "nowhere"], "origin": ["all"] * 2, "count": [1.0, -2.0]})
+    with pytest.raises(ConfigError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert str(tmp_path / "rows.parquet") in message
+    assert "row 2, column entry: 'nowhere'" in message and "row 2, column count: '-2.0'" in message
+    (tmp_path / "rows.parquet").write_text("date,period,entry,origin,count\n")
+    with pytest.raises(ConfigError, match="not a Parquet file"):
+        load_scenario(path)
