@@ -127,10 +127,16 @@ def synthetic_scenario(people: int, nodes: int, seed: int) -> dict:
     }
 
 
-def workload_config(days: int, seed: int, policies: bool = False):
+# W's route choice: capacity-aware (the default, conf/config.yaml movement: the route-choice tables
+# are rebuilt every day from how full each site is; W's sites never fill, so the choices are the
+# same) or not (tables built once, as before issue 17)
+ROUTE_CHOICE = {"capacity_aware": (), "by_weight_only": ("movement.capacity_aversion=0",)}
+
+
+def workload_config(days: int, seed: int, policies: bool = False, route_choice: str = "capacity_aware"):
     """The validated run configuration of W for `days` days, with policies off or on."""
     return run_config(compose(["progress=false", "compare_to_baseline=false", f"days={days}", f"seed={seed}",
-                               *DISEASE_OVERRIDES, *(POLICIES_ON if policies else ())]))
+                               *DISEASE_OVERRIDES, *(POLICIES_ON if policies else ()), *ROUTE_CHOICE[route_choice]]))
 
 
 def build(people: int, nodes: int, config, seed: int) -> RouteModel:
@@ -144,14 +150,14 @@ def allocated_bytes(population) -> int:
     return sum(value.nbytes for value in vars(population).values() if isinstance(value, np.ndarray))
 
 
-def run(people: int, nodes: int, days: int, seed: int, policies: bool = False) -> dict:
+def run(people: int, nodes: int, days: int, seed: int, policies: bool = False, route_choice: str = "capacity_aware") -> dict:
     """Build and run W(people, nodes, days); time the set-up and each simulated day.
 
     Set-up is graph + model construction + day 0: the engine places the initial people inside the
     first step, so day 0 counts as set-up, and rates are over days 1 .. D-1. The configuration
     (Hydra composition, a constant half second or so) is composed before the clock starts.
     """
-    config = workload_config(days, seed, policies)
+    config = workload_config(days, seed, policies, route_choice)
     started = time.perf_counter()
     model = build(people, nodes, config, seed)
     built = time.perf_counter()
