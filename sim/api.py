@@ -176,7 +176,8 @@ def check_resources(config: RunConfig, graph: nx.DiGraph) -> None:
     series = graph.graph.get("series")
     if series is not None:  # a dated series' busiest day, in people
         per_person = registrations_per_person(graph) if series.counts == "registrations" else 1.0
-        busiest = max(busiest, float(series.daily.sum(axis=(0, 1)).max()) / per_person + per_day * arrivals.peak_factor)
+        if per_person > 0:  # else the model refuses the series (sim.arrivals)
+            busiest = max(busiest, float(series.daily.sum(axis=(0, 1)).max()) / per_person + per_day * arrivals.peak_factor)
     source = graph.graph["file"]
     ever = initial + busiest * config.days
     if ever > MAX_COUNT * 0.99:

@@ -107,6 +107,10 @@ class Arrivals:
         self.series = graph.graph.get("series")
         if self.series is not None:
             per_person = registrations_per_person(graph, routes.distance_power) if self.series.counts == "registrations" else 1.0
+            if per_person <= 0:
+                raise ConfigError(str(graph.graph["file"]), [Problem(
+                    "arrivals.registration", dict(self.flow.registration),
+                    "a chance of registration in at least one country the route's people enter (the series counts registrations)")])
             self.series_people = self.series.daily / per_person  # [covered entry, origin + 1, day]: people a day
             self.series_entry = np.array([list(self.flow.entry).index(entry) for entry in self.series.entries], dtype=np.int64)
 
@@ -129,8 +133,8 @@ class Arrivals:
         expected = self.people_per_day(day) * self.entry_share[:, None] * self.origin_share
         if self.series is not None:
             for k, entry in enumerate(self.series_entry):
-                if self.series.covers(k, day):
-                    on_day = self.series_people[k, :, day] if day < self.series_people.shape[2] else np.zeros(self.series_people.shape[1])
+                if self.series.covers(k, day):  # then day < the table's last day
+                    on_day = self.series_people[k, :, day]
                     expected[entry] = on_day[:-1] + on_day[-1] * self.origin_share[entry]
         return expected
 

@@ -86,12 +86,6 @@ class ArrivalSeries:
     def covers(self, entry: int, day: int) -> bool:
         return self.first_day[entry] <= day < self.end_day[entry]
 
-    def on(self, entry: int, day: int) -> np.ndarray:
-        """[origin + 1]: the day's mean arrivals at a covered entry (zero past the table)."""
-        if day >= self.daily.shape[2]:
-            return np.zeros(self.daily.shape[1])
-        return self.daily[entry, :, day]
-
     def period_totals(self, start: date) -> dict[tuple[str, str], float]:
         """(entry, YYYY-MM) -> the file's arrivals in that calendar month within the run (what a
         run's arrivals per month at the entries should match)."""
