@@ -15,7 +15,8 @@
    for W (benchmarks/bare_seir.py), as a ratio that holds however fast the machine is today.
    --compare route_choice: that ratio with capacity-aware route choice (the default: tables
    rebuilt each day from how full sites are) and by weight only (tables built once), alternating
-   --repeat rounds in one process (issue 17: within 10% of each other).
+   --repeat rounds in one process (issue 17: within 10% of each other); benchmarks/route_choice.py
+   times the route choice tables themselves inside such runs.
 4. --profile: wall time per stage of a day at the largest size (benchmarks/stages.py).
 5. The uncertainty analyses (benchmarks/analyses.py): a Morris screening of 10 parameters (440 runs)
    and a Sobol analysis of 6 (3,584 points, 7,168 runs) on Western Balkans, on every core; a
