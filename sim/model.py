@@ -39,7 +39,8 @@ from sim.tally import Tally
 
 ROWS_FOR_DAYS_OF_ARRIVALS = 90  # start with room for three months of arrivals; compaction reuses rows
 WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
-logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every model step at INFO
+logging.getLogger("MESA").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)  # Mesa logs every model step at INFO
 
 
 class Site(FixedAgent):
@@ -101,6 +102,10 @@ class RouteModel(mesa.Model):
         self.protection = ProtectionLevels.of_run(efficacy, policy.protections(efficacy))
         self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed,
                                  vaccinated_level=int(self.protection.level(efficacy)))
+        series = self.arrivals.series
+        if series is not None and (series.end_day < config.days).any():
+            log.info("%s: the dated series ends before the run (day %d of %d); arrivals at %s then follow the yearly "
+                     "figure x seasonality", series.file, int(series.end_day.min()), config.days, ", ".join(series.entries))
         expected = self.arrivals.expected_people(min(config.days, ROWS_FOR_DAYS_OF_ARRIVALS))
         self.people = Population(expected * 1.1 + 1000, CORE_COLUMNS + policy.columns(), policy.flags())
         self.selection = Selection()
