@@ -104,7 +104,8 @@ class Space:
     def graph(self, point: dict, name: str = "") -> nx.DiGraph:
         """The route graph with the point's scenario numbers moved, validated like the file."""
         moved = {p: point[p.label] for p in uncertain(self.scenario_data, "scenario") if p.label in point}
-        return checked_graph(with_values(self.scenario_data, moved), f"{self.scenario_file}{name}")
+        return checked_graph(with_values(self.scenario_data, moved), f"{self.scenario_file}{name}",
+                             folder=Path(self.scenario_file).parent)
 
     def check(self, points: list[dict]) -> None:
         """Every label of the points is a ranged number here, and every point's configuration of every

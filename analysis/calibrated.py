@@ -135,4 +135,4 @@ def calibrated_setting(config: dict, path=None) -> tuple[dict, object]:
     path = path or default_path(scenario_data["name"])
     configs, scenario_data = apply_calibration(path, {"run": config}, scenario_data)
     run_config(configs["run"], f"configuration with {path}")
-    return configs["run"], checked_graph(scenario_data, f"{scenario_file} with {path}")
+    return configs["run"], checked_graph(scenario_data, f"{scenario_file} with {path}", folder=Path(scenario_file).parent)

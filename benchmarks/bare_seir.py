@@ -90,6 +90,29 @@ def run(people: int, nodes: int, days: int, seed: int) -> dict:
     }
 
 
+def compare_route_choice(people: int, nodes: int, days: int, seed: int, rounds: int = 3) -> dict:
+    """W with capacity-aware route choice (tables rebuilt each day from how full sites are) and
+    with route choice by weight only (tables built once), each against the bare kernel run right
+    after it, alternating for `rounds` rounds in this process; the median of each ratio, so a
+    noisy machine slows both alike."""
+    workload.run(workload.WARM_UP["people"], nodes, workload.WARM_UP["days"], seed)
+    workload.run(workload.WARM_UP["people"], nodes, workload.WARM_UP["days"], seed, route_choice="by_weight_only")
+    run(workload.WARM_UP["people"], nodes, workload.WARM_UP["days"], seed)
+    ratios = {name: [] for name in workload.ROUTE_CHOICE}
+    runs = []
+    for _ in range(rounds):
+        for name in workload.ROUTE_CHOICE:
+            ours = workload.run(people, nodes, days, seed, route_choice=name)
+            bare = run(people, nodes, days, seed)
+            ratios[name].append(ours["agent_days_per_second"] / bare["agent_days_per_second"])
+            runs.append({"route_choice": name, "ours": ours["agent_days_per_second"], "bare": bare["agent_days_per_second"],
+                         "infected": ours["ever_infected_share"]})
+    medians = {name: float(np.median(values)) for name, values in ratios.items()}
+    return {"people": people, "nodes": nodes, "days": days, "rounds": rounds, "runs": runs, "ratios": ratios,
+            "median_ratio": medians,
+            "capacity_aware_over_by_weight": medians["capacity_aware"] / medians["by_weight_only"]}
+
+
 def compare(people: int, nodes: int, days: int, seed: int) -> dict:
     """W(people, nodes, days) with policies off and the bare kernel, in this process, each after
     a tiny warm-up run; the ratio of their agent-days a second (the target: 200 / 480 = 0.42)."""

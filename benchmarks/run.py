@@ -13,6 +13,10 @@
 3. --compare starsim: the matched single-population SEIR in Starsim (benchmarks/starsim_seir.py);
    --compare bare: W against a bare fused SEIR-with-movement kernel, this machine's speed limit
    for W (benchmarks/bare_seir.py), as a ratio that holds however fast the machine is today.
+   --compare route_choice: that ratio with capacity-aware route choice (the default: tables
+   rebuilt each day from how full sites are) and by weight only (tables built once), alternating
+   --repeat rounds in one process (issue 17: within 10% of each other); benchmarks/route_choice.py
+   times the route choice tables themselves inside such runs.
 4. --profile: wall time per stage of a day at the largest size (benchmarks/stages.py).
 5. The uncertainty analyses (benchmarks/analyses.py): a Morris screening of 10 parameters (440 runs)
    and a Sobol analysis of 6 (3,584 points, 7,168 runs) on Western Balkans, on every core; a
@@ -217,6 +221,23 @@ def measure_bare(sizes: list[int], nodes: int, days: int, seed: int) -> dict:
     return {"runs": runs}
 
 
+def measure_route_choice(sizes: list[int], nodes: int, days: int, seed: int, rounds: int) -> list[dict]:
+    """W against the bare kernel with capacity-aware route choice and by weight only, per size."""
+    runs = []
+    for people in sizes:
+        runs.append(bare_seir.compare_route_choice(people, nodes, days, seed, rounds))
+        r = runs[-1]
+        if len(runs) == 1:
+            print(f"\nW/bare with capacity-aware route choice and by weight only, {rounds} alternating rounds in one "
+                  "process (medians); issue 17: within 10% of each other")
+            print_table(["N", "K", "days", "capacity-aware", "by weight", "aware / by weight"], [])
+        print_table(["N", "K", "days", "capacity-aware", "by weight", "aware / by weight"],
+                    [[f"{people:,}", str(nodes), str(days), f"{r['median_ratio']['capacity_aware']:.3f}",
+                      f"{r['median_ratio']['by_weight_only']:.3f}", f"{r['capacity_aware_over_by_weight']:.3f}"]],
+                    header=False)
+    return runs
+
+
 def measure_starsim(sizes: list[int], days: int, seed: int) -> dict:
     """The matched SEIR in Starsim against W(N, 1, days), per size, or why it was skipped."""
     missing = starsim_seir.starsim_missing()
@@ -382,7 +403,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=365, help="simulated days D, for W and the scenarios (default 365)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each size of W, the fastest kept (default 3)")
-    parser.add_argument("--compare", nargs="+", choices=["starsim", "bare"], default=[],
+    parser.add_argument("--compare", nargs="+", choices=["starsim", "bare", "route_choice"], default=[],
                         help="also run the matched SEIR in Starsim, or W against a bare fused kernel")
     parser.add_argument("--profile", action="store_true", help="time each stage of a day at the largest size")
     parser.add_argument("--skip", nargs="*", default=[], choices=["sizes", "startup", "scenarios", "analyses"],
@@ -421,6 +442,8 @@ def main(argv: list[str] | None = None) -> Path:
         results["starsim"] = measure_starsim(args.sizes, args.days, args.seed)
     if "bare" in args.compare:
         results["bare"] = measure_bare(args.sizes, args.nodes, args.days, args.seed)
+    if "route_choice" in args.compare:
+        results["route_choice"] = measure_route_choice(args.sizes, args.nodes, args.days, args.seed, args.repeat)
     if args.profile:
         results["profile"] = stages.profile_stages(max(args.sizes), args.nodes, args.days, args.seed)
         print_profile(results["profile"])

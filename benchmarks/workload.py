@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 from sim import RouteModel, compose, run_config
+from sim.fields import MAX_COUNT
 from sim.scenario import checked_graph
 
 WARM_UP = {"people": 2_000, "days": 3}  # a tiny run that loads (or compiles) every kernel W uses
@@ -88,7 +89,7 @@ def node(node_id: str, kind: str, index: int, nodes: int) -> dict:
     return {
         "id": node_id, "kind": kind, "name": node_id, "country": "AAA",
         "lat": round(float(40 + 5 * np.sin(angle)), 4), "lon": round(float(20 + 5 * np.cos(angle)), 4),
-        "capacity": 10**12 if kind != "destination" else 0, "host_population": 0,
+        "capacity": MAX_COUNT if kind != "destination" else 0, "host_population": 0,
         "dwell": {"mean": MEAN_STAY_DAYS, "shape": 1} if nodes > 1 else SINGLE_POOL_DWELL,
     }
 
@@ -126,10 +127,16 @@ def synthetic_scenario(people: int, nodes: int, seed: int) -> dict:
     }
 
 
-def workload_config(days: int, seed: int, policies: bool = False):
+# W's route choice: capacity-aware (the default, conf/config.yaml movement: the route-choice tables
+# are rebuilt every day from how full each site is; W's sites never fill, so the choices are the
+# same) or not (tables built once, as before issue 17)
+ROUTE_CHOICE = {"capacity_aware": (), "by_weight_only": ("movement.capacity_aversion=0",)}
+
+
+def workload_config(days: int, seed: int, policies: bool = False, route_choice: str = "capacity_aware"):
     """The validated run configuration of W for `days` days, with policies off or on."""
     return run_config(compose(["progress=false", "compare_to_baseline=false", f"days={days}", f"seed={seed}",
-                               *DISEASE_OVERRIDES, *(POLICIES_ON if policies else ())]))
+                               *DISEASE_OVERRIDES, *(POLICIES_ON if policies else ()), *ROUTE_CHOICE[route_choice]]))
 
 
 def build(people: int, nodes: int, config, seed: int) -> RouteModel:
@@ -143,14 +150,14 @@ def allocated_bytes(population) -> int:
     return sum(value.nbytes for value in vars(population).values() if isinstance(value, np.ndarray))
 
 
-def run(people: int, nodes: int, days: int, seed: int, policies: bool = False) -> dict:
+def run(people: int, nodes: int, days: int, seed: int, policies: bool = False, route_choice: str = "capacity_aware") -> dict:
     """Build and run W(people, nodes, days); time the set-up and each simulated day.
 
     Set-up is graph + model construction + day 0: the engine places the initial people inside the
     first step, so day 0 counts as set-up, and rates are over days 1 .. D-1. The configuration
     (Hydra composition, a constant half second or so) is composed before the clock starts.
     """
-    config = workload_config(days, seed, policies)
+    config = workload_config(days, seed, policies, route_choice)
     started = time.perf_counter()
     model = build(people, nodes, config, seed)
     built = time.perf_counter()

@@ -26,7 +26,7 @@ from sim.errors import ConfigError, Problem
 from sim.fields import MAX_COUNT
 from sim.hosts import HOST_METRICS
 from sim.model import ROWS_FOR_DAYS_OF_ARRIVALS, RouteModel
-from sim.flows import people_per_year
+from sim.flows import people_per_year, registrations_per_person
 from sim.population import CORE_COLUMNS, Population
 from sim.results import PACKAGE, Result, check_result, package_version, summarise
 from sim.runconfig import RunConfig
@@ -140,7 +140,7 @@ def run_identity(config: RunConfig, graph: nx.DiGraph) -> dict:
     identity = {"config_sha256": sha256_of(config.model_dump(mode="json", by_alias=True)),
                 "inputs": [{"path": file.path, "sha256": file.sha256} for file in graph.graph.get("inputs", [])],
                 "package": {"name": PACKAGE, "version": package_version()}}
-    if not identity["inputs"]:
+    if not graph.graph.get("from_file", bool(identity["inputs"])):
         identity["graph_sha256"] = sha256_of(graph_data(graph))
     if config.resume_from is not None:  # the saved state is an input too: its manifest holds its arrays' hash
         manifest = Path(config.resume_from) / "manifest.json"
@@ -170,6 +170,11 @@ def check_resources(config: RunConfig, graph: nx.DiGraph) -> None:
     arrivals, initial = graph.graph["arrivals"], sum(group.people for group in graph.graph["initial"])
     per_day = people_per_year(graph) / 365.0 if arrivals is not None else 0.0
     busiest = per_day * arrivals.peak_factor if arrivals is not None else 0.0
+    series = graph.graph.get("series")
+    if series is not None:  # a dated series' busiest day, in people
+        per_person = registrations_per_person(graph) if series.counts == "registrations" else 1.0
+        if per_person > 0:  # else the model refuses the series (sim.arrivals)
+            busiest = max(busiest, float(series.daily.sum(axis=(0, 1)).max()) / per_person + per_day * arrivals.peak_factor)
     source = graph.graph["file"]
     ever = initial + busiest * config.days
     if ever > MAX_COUNT * 0.99:

@@ -2,7 +2,10 @@
 
 Arrivals: each day, travel groups arrive at each entry node from each origin, Poisson in number
 with mean (people per day x monthly seasonality x entry share x origin share / mean group size);
-a group has 1 + Poisson(mean - 1) people. Traits come from the origin: age group, vaccine
+a group has 1 + Poisson(mean - 1) people. At an entry and on the days a dated series covers
+(sim.series, `arrivals.series`), the people per day of that entry and origin are the series' (a
+series of registrations turned into people as the yearly registrations are, sim.flows), in place
+of the yearly figure x seasonality x entry share. Traits come from the origin: age group, vaccine
 protection, immunity from past infection, and infection on arrival. Initial groups from the
 scenario's `initial` block are placed on day 0 with exact counts.
 """
@@ -17,7 +20,7 @@ import numpy as np
 from sim.disease import NaturalHistory
 from sim.errors import ConfigError, Problem
 from sim.fields import AGE_GROUPS, MAX_DAYS
-from sim.flows import people_per_year
+from sim.flows import people_per_year, registrations_per_person
 from sim.kernels import draw_days
 from sim.population import AT_NODE, Population, span
 from sim.rng import Stream, categories, day_key, generator, uniforms
@@ -103,25 +106,51 @@ class Arrivals:
             self.origin_share /= self.origin_share.sum(axis=1, keepdims=True)
             season = np.asarray(self.flow.seasonality if self.flow.seasonality else [1.0] * 12)
             self.season = season / season.mean()
-            self.daily = people_per_year(graph) / 365.0
+            self.daily = people_per_year(graph, routes.distance_power) / 365.0
+        self.series = graph.graph.get("series")
+        if self.series is not None:
+            per_person = registrations_per_person(graph, routes.distance_power) if self.series.counts == "registrations" else 1.0
+            if per_person <= 0:
+                raise ConfigError(str(graph.graph["file"]), [Problem(
+                    "arrivals.registration", dict(self.flow.registration),
+                    "a chance of registration in at least one country the route's people enter (the series counts registrations)")])
+            self.series_people = self.series.daily / per_person  # [covered entry, origin + 1, day]: people a day
+            self.series_entry = np.array([list(self.flow.entry).index(entry) for entry in self.series.entries], dtype=np.int64)
 
     def expected_people(self, days: int) -> float:
         initial = sum(group.people for group in self.initial)
         if self.flow is None:
             return initial
-        return initial + self.daily * days
+        if self.series is None:
+            return initial + self.daily * days
+        return initial + sum(float(self.people_by_cell(day).sum()) for day in range(days))
 
     def people_per_day(self, day: int) -> float:
         month = (self.start_date + timedelta(days=day)).month
         return self.daily * self.season[month - 1]
+
+    def people_by_cell(self, day: int) -> np.ndarray:
+        """[entry, origin]: the day's mean people arriving, from the yearly figure x seasonality,
+        or at an entry a series covers that day, from the series (its `all` column shared out by
+        the entry's origin mix)."""
+        expected = self.people_per_day(day) * self.entry_share[:, None] * self.origin_share
+        if self.series is not None:
+            for k, entry in enumerate(self.series_entry):
+                if self.series.covers(k, day):  # then day < the table's last day
+                    on_day = self.series_people[k, :, day]
+                    expected[entry] = on_day[:-1] + on_day[-1] * self.origin_share[entry]
+        return expected
 
     def admit(self, people: Population, day: int, tally) -> None:
         """Today's arrivals enter at their entry nodes."""
         if self.flow is None:
             return
         rng = generator(self.seed, Stream.ARRIVALS, day)
-        mean_groups = self.people_per_day(day) / self.flow.group_size.mean
-        expected = mean_groups * self.entry_share[:, None] * self.origin_share
+        if self.series is None:
+            mean_groups = self.people_per_day(day) / self.flow.group_size.mean
+            expected = mean_groups * self.entry_share[:, None] * self.origin_share
+        else:
+            expected = self.people_by_cell(day) / self.flow.group_size.mean
         group_counts = rng.poisson(expected).ravel()
         groups = int(group_counts.sum())
         if groups == 0:

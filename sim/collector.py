@@ -170,10 +170,11 @@ def shipped_graph(path: Path, modified: int) -> nx.DiGraph:
 
 
 def with_flow(graph: nx.DiGraph, people_per_day) -> nx.DiGraph:
-    """The route with its arrivals at `people_per_day`, validated as a scenario file is."""
+    """The route with its arrivals at `people_per_day` (a flat flow: a dated series is dropped),
+    validated as a scenario file is."""
     data = graph_data(graph)
     source = f"{graph.graph['file']} with arrivals.per_day={people_per_day} (flow)"
     if data["arrivals"] is None:
         raise ConfigError(source, [Problem("arrivals", None, "this scenario has no arrivals to change")])
-    data["arrivals"].update(per_day=people_per_day, per_year=None, registrations_per_year=None)
+    data["arrivals"].update(per_day=people_per_day, per_year=None, registrations_per_year=None, series=None)
     return checked_graph(data, source)

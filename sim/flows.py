@@ -16,9 +16,10 @@ import numpy as np
 from sim.errors import ConfigError, Problem
 
 
-def entries_per_person(graph: nx.DiGraph) -> dict[str, float]:
+def entries_per_person(graph: nx.DiGraph, distance_power: float = 0.0) -> dict[str, float]:
     """Expected entries into each country per person entering the route (entering the route at
-    an entry node counts as entering its country)."""
+    an entry node counts as entering its country), with each edge weighed as route choice weighs
+    it before any site is full: weight x (1 + travel_days) ** -distance_power (sim.schema.Movement)."""
     arrivals = graph.graph["arrivals"]
     nodes = list(graph.nodes)
     index = {node: i for i, node in enumerate(nodes)}
@@ -27,7 +28,8 @@ def entries_per_person(graph: nx.DiGraph) -> dict[str, float]:
     for node in nodes:
         if graph.nodes[node]["kind"] == "destination":
             continue
-        out = [(target, data["weight"]) for _, target, data in graph.out_edges(node, data=True)]
+        out = [(target, data["weight"] * (1.0 + data["travel_days"]) ** -distance_power if distance_power else data["weight"])
+               for _, target, data in graph.out_edges(node, data=True)]
         total = sum(weight for _, weight in out)
         for target, weight in out:
             moves[index[node], index[target]] = weight / total
@@ -45,14 +47,14 @@ def entries_per_person(graph: nx.DiGraph) -> dict[str, float]:
     return entries
 
 
-def people_per_year(graph: nx.DiGraph) -> float:
+def people_per_year(graph: nx.DiGraph, distance_power: float = 0.0) -> float:
     """People entering the route a year: as given, or from the registrations they make."""
     arrivals = graph.graph["arrivals"]
     if arrivals.per_year is not None:
         return arrivals.per_year
     if arrivals.per_day is not None:
         return arrivals.per_day * 365.0
-    per_person = registrations_per_person(graph)
+    per_person = registrations_per_person(graph, distance_power)
     if per_person <= 0:
         raise ConfigError(str(graph.graph["file"]), [Problem(
             "arrivals.registration", dict(arrivals.registration),
@@ -60,9 +62,9 @@ def people_per_year(graph: nx.DiGraph) -> float:
     return arrivals.registrations_per_year / per_person
 
 
-def registrations_per_person(graph: nx.DiGraph) -> float:
+def registrations_per_person(graph: nx.DiGraph, distance_power: float = 0.0) -> float:
     registration = graph.graph["arrivals"].registration
-    return sum(registration.get(code, 0.0) * entries for code, entries in entries_per_person(graph).items())
+    return sum(registration.get(code, 0.0) * entries for code, entries in entries_per_person(graph, distance_power).items())
 
 
 def registrations(graph: nx.DiGraph, node_ids: tuple[str, ...], country_entries: np.ndarray) -> dict:

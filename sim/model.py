@@ -41,7 +41,8 @@ from sim.tally import Tally
 
 ROWS_FOR_DAYS_OF_ARRIVALS = 90  # start with room for three months of arrivals; compaction reuses rows
 WHERE_NAMES = ("not yet arrived", "at node", "on edge", "left at destination", "dead")
-logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every model step at INFO
+logging.getLogger("MESA").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)  # Mesa logs every model step at INFO
 
 
 class Site(FixedAgent):
@@ -98,7 +99,8 @@ class RouteModel(mesa.Model):
         problems = event_problems(graph, list(config.scenario.events), config.days)
         if problems:
             raise ConfigError("config", problems)
-        self.routes = compile_routes(graph, config.scenario.events)
+        self.routes = compile_routes(graph, config.scenario.events, config.movement)
+        self.occupancy = np.zeros(self.routes.node_count, dtype=np.int64)  # people at or bound for each node, last night
         self.space = network_space(graph, self.random)
         cells = {cell.coordinate: cell for cell in self.space.all_cells}
         self.sites = [Site(self, cells[node_id], i, node_id) for i, node_id in enumerate(self.routes.node_ids)]
@@ -107,6 +109,10 @@ class RouteModel(mesa.Model):
         self.protection = ProtectionLevels.of_run(efficacy, policy.protections(efficacy) + saved)
         self.arrivals = Arrivals(graph, self.routes, self.disease, config.seed,
                                  vaccinated_level=int(self.protection.level(efficacy)))
+        series = self.arrivals.series
+        if series is not None and (series.end_day < config.days).any():
+            log.info("%s: the dated series ends before the run (day %d of %d); arrivals at %s then follow the yearly "
+                     "figure x seasonality", series.file, int(series.end_day.min()), config.days, ", ".join(series.entries))
         expected = self.arrivals.expected_people(min(config.days, ROWS_FOR_DAYS_OF_ARRIVALS))
         self.people = Population(expected * 1.1 + 1000, CORE_COLUMNS + policy.columns(), policy.flags())
         self.selection = Selection()
@@ -170,8 +176,10 @@ class RouteModel(mesa.Model):
         self.record(host_counts)
 
     def move(self, keys: DayKeys) -> None:
-        kernels.move(self.people.view(), self.routes.arrays, self.routes.choice_on(self.day), self.states, self.day,
-                     keys, self.tally.array)
+        """People choose their way on from the route choice of the day: the open edges, and how
+        full each site was at the end of the day before (sim.routes.Routes.choice_on)."""
+        kernels.move(self.people.view(), self.routes.arrays, self.routes.choice_on(self.day, self.occupancy), self.states,
+                     self.day, keys, self.tally.array)
 
     def admit(self) -> None:
         if self.day == 0:
@@ -185,6 +193,7 @@ class RouteModel(mesa.Model):
                          holdings, self.tally.array)
         held = kernels.holdings_of(holdings, self.disease.infectiousness_fixed, self.kept, self.disease.susceptible)
         self.tally.add_stocks(held)
+        self.occupancy = held.present + held.in_transit  # what tomorrow's route choice sees
         return held
 
     def transmit(self, held: kernels.Holdings, keys: DayKeys) -> np.ndarray:

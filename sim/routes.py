@@ -4,7 +4,8 @@
 node (CSR: the out-edges of node n are `out_start[n]:out_start[n + 1]`). The scenario's events,
 their days and dates as days of the run: closed edges and closed sites (every edge into them)
 become a per-day open flag (`open_on`), changes of a site's capacity a per-day capacity
-(`capacity_on`).
+(`capacity_on`). Route choice (`Routes.choice_on`) weighs each open edge by its base weight, its
+travel days and how full the site it leads to is against that day's capacity (sim.schema.Movement).
 """
 
 import inspect
@@ -13,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import networkx as nx
+import numba as nb
 import numpy as np
 from mesa.discrete_space import Network
 
 from sim.disease import duration_table
 from sim.errors import ConfigError, Problem
-from sim.fields import NODE_KINDS, day_of
+from sim.fields import MAX_COUNT, NODE_KINDS, day_of
 from sim.schema import Stage
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,11 @@ class Routes:
     edge_weight: np.ndarray  # float64
     edge_crosses: np.ndarray  # bool: the edge enters another country
     closures: tuple[tuple[int, int, int | None], ...]  # (edge, from day, until day or None)
+    closed_site: np.ndarray  # bool [node]: turns everyone away
+    full_at: np.ndarray  # int64 [node]: people at which the site turns newcomers away (MAX_COUNT + 1: never)
     capacity_changes: tuple[tuple[int, int, int | None, int], ...] = ()  # (node, from day, until day or None, capacity)
+    distance_power: float = 0.0  # sim.schema.Movement
+    capacity_aversion: float = 0.0
     _choices: dict = field(default_factory=dict, compare=False, repr=False)  # open pattern -> RouteChoice
 
     @property
@@ -84,12 +90,43 @@ class Routes:
                 capacity[node] = places
         return capacity
 
-    def choice_on(self, day: int) -> "RouteChoice":
-        """The route choice tables of a day (computed once for each pattern of open edges)."""
+    @property
+    def sees_occupancy(self) -> bool:
+        """Whether route choice depends on how many people each site holds (then its tables are
+        computed every day; otherwise once for each pattern of open edges)."""
+        return bool(self.capacity_aversion > 0 and (self.capacity > 0).any()) or bool((self.full_at <= MAX_COUNT).any())
+
+    def base_weight(self) -> np.ndarray:
+        """[edge]: the scenario's weight x (1 + travel_days) ** -distance_power (exactly the weight
+        when distance_power is 0)."""
+        if self.distance_power == 0:
+            return self.edge_weight
+        return self.edge_weight * (1.0 + self.edge_travel) ** -self.distance_power
+
+    def site_factor(self, occupancy: np.ndarray, capacity: np.ndarray | None = None) -> np.ndarray:
+        """[node]: how much of its weight an edge into each site keeps, given the people each site
+        holds and its capacity (default: as built; a day's from `capacity_on`): 1 up to its
+        capacity (and always for a site built for nobody), then (capacity / people) **
+        capacity_aversion; 0 if the site is closed or holds `full_at`."""
+        occupancy = np.asarray(occupancy, dtype=np.float64)
+        capacity = self.capacity if capacity is None else capacity
+        over = (capacity > 0) & (occupancy > capacity)
+        factor = np.ones(self.node_count)
+        if self.capacity_aversion > 0 and over.any():
+            factor[over] = (capacity[over] / occupancy[over]) ** self.capacity_aversion
+        factor[self.closed_site | (occupancy >= self.full_at)] = 0.0
+        return factor
+
+    def choice_on(self, day: int, occupancy: np.ndarray | None = None) -> "RouteChoice":
+        """The route choice tables of a day: from the open edges and, where route choice sees how
+        full sites are, the people each site holds (`occupancy`, [node]; None: nobody anywhere)."""
         is_open = self.open_on(day)
+        if self.sees_occupancy:
+            held = np.zeros(self.node_count) if occupancy is None else occupancy
+            return RouteChoice.of(self, is_open, self.site_factor(held, self.capacity_on(day))[self.edge_target])
         key = is_open.tobytes()
         if key not in self._choices:
-            self._choices[key] = RouteChoice.of(self, is_open)
+            self._choices[key] = RouteChoice.of(self, is_open, self.site_factor(np.zeros(self.node_count))[self.edge_target])
         return self._choices[key]
 
 
@@ -106,21 +143,33 @@ class RouteChoice(NamedTuple):
     last: np.ndarray  # int64 [2, node]
 
     @classmethod
-    def of(cls, routes: Routes, is_open: np.ndarray) -> "RouteChoice":
-        eligible = np.stack([is_open, is_open & routes.is_care[routes.edge_target]])
-        weight = np.where(eligible, routes.edge_weight, 0.0)
-        cumulative = np.zeros_like(weight)
+    def of(cls, routes: Routes, is_open: np.ndarray, factor: np.ndarray | None = None) -> "RouteChoice":
+        """The tables for the open edges, each weighed by its base weight x `factor` ([edge], what
+        the site it leads to leaves of its weight; None: all 1). An edge of weight 0 (into a
+        closed or full site) is not eligible: with none eligible people wait a day."""
+        weight = routes.base_weight() if factor is None else routes.base_weight() * factor
+        eligible = np.stack([is_open, is_open & routes.is_care[routes.edge_target]]) & (weight > 0)
+        cumulative = np.zeros((2, weight.shape[0]))
         total = np.zeros((2, routes.node_count))
         last = np.full((2, routes.node_count), -1, dtype=np.int64)
-        for node in range(routes.node_count):
-            edges = slice(routes.out_start[node], routes.out_start[node + 1])
-            cumulative[:, edges] = np.cumsum(weight[:, edges], axis=1)
-            for row in range(2):
-                chosen = np.flatnonzero(eligible[row, edges])
-                if chosen.size:
-                    total[row, node] = cumulative[row, edges][-1]
-                    last[row, node] = routes.out_start[node] + chosen[-1]
+        fill_tables(routes.out_start, weight, eligible, cumulative, total, last)
         return cls(cumulative, total, last)
+
+
+@nb.njit(cache=True)
+def fill_tables(out_start, weight, eligible, cumulative, total, last):
+    """Running sums of eligible weights over each node's out-edges, left to right (the sums
+    np.cumsum makes), their totals and each node's last eligible edge, for both rows."""
+    for row in range(2):
+        for node in range(out_start.shape[0] - 1):
+            running = 0.0
+            for e in range(out_start[node], out_start[node + 1]):
+                if eligible[row, e]:
+                    running += weight[e]
+                    last[row, node] = e
+                cumulative[row, e] = running
+            if last[row, node] >= 0:
+                total[row, node] = running
 
 
 def chosen_events(graph: nx.DiGraph, enabled: list[str]) -> list:
@@ -151,7 +200,9 @@ def event_problems(graph: nx.DiGraph, enabled: list[str], days: int) -> list[Pro
     return list(dict.fromkeys(problems))
 
 
-def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
+def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = (), movement=None) -> Routes:
+    """The route's arrays; `movement` (sim.schema.Movement) sets how route choice weighs travel
+    days and full sites (None: by base weight and closed or full sites only)."""
     node_ids = tuple(graph.nodes)
     index = {node_id: i for i, node_id in enumerate(node_ids)}
     attrs = [graph.nodes[node_id] for node_id in node_ids]
@@ -185,6 +236,10 @@ def compile_routes(graph: nx.DiGraph, enabled_events: list[str] = ()) -> Routes:
         edge_crosses=np.array([attrs[index[u]]["country"] != attrs[index[v]]["country"] for u, v, _ in edges], dtype=np.bool_),
         closures=closures,
         capacity_changes=capacity_changes,
+        closed_site=np.array([bool(a.get("closed", False)) for a in attrs], dtype=np.bool_),
+        full_at=np.array([MAX_COUNT + 1 if a.get("full_at") is None else a["full_at"] for a in attrs], dtype=np.int64),
+        distance_power=float(movement.distance_power) if movement is not None else 0.0,
+        capacity_aversion=float(movement.capacity_aversion) if movement is not None else 0.0,
     )
 
 

@@ -14,7 +14,7 @@ from sim.errors import ConfigError
 from sim.fields import MAX_DAYS, Count, Strict, integer
 from sim.outcomes import outcome_problems
 from sim.programmes.policy import PolicyConfig, path_of
-from sim.schema import DiseaseParams, ScenarioChoice, Transmission, problems_from
+from sim.schema import DiseaseParams, Movement, ScenarioChoice, Transmission, problems_from
 
 
 class RunConfig(Strict):
@@ -22,6 +22,7 @@ class RunConfig(Strict):
     disease: DiseaseParams
     policy: PolicyConfig
     transmission: Transmission
+    movement: Movement
     seed: integer(ge=0, lt=2**63)
     # paired seeds the command line runs for one run (seed .. seed+seeds-1, each policy with
     # baseline), reporting medians and 95% intervals (analysis.seeds); simulate() runs `seed` only,

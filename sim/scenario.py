@@ -17,6 +17,7 @@ from sim.errors import ConfigError, Problem
 from sim.fields import MAX_DAYS, day_of
 from sim.inputs import InputFile, read_input
 from sim.schema import Scenario, parse_scenario
+from sim.series import read_series
 
 log = logging.getLogger(__name__)
 
@@ -24,24 +25,37 @@ log = logging.getLogger(__name__)
 def load_scenario(path) -> nx.DiGraph:
     """Read, validate and return the route graph of a scenario file."""
     data, file = read_input(Path(path))
-    return checked_graph(data, str(path), inputs=(file,))
+    return checked_graph(data, str(path), inputs=(file,), folder=Path(path).parent)
 
 
 def validate_graph(graph: nx.DiGraph) -> nx.DiGraph:
     """Validate a route graph that may have been edited after loading, by the same rules as a file.
     Returns a freshly built graph from the validated data."""
-    return checked_graph(graph_data(graph), f"{graph.graph.get('file', 'graph')} (as edited)")
+    folder = graph.graph.get("folder")
+    return checked_graph(graph_data(graph), f"{graph.graph.get('file', 'graph')} (as edited)",
+                         folder=Path(folder) if folder is not None else None)
 
 
-def checked_graph(data, source: str, inputs: tuple[InputFile, ...] = ()) -> nx.DiGraph:
+def checked_graph(data, source: str, inputs: tuple[InputFile, ...] = (), folder: Path | None = None) -> nx.DiGraph:
     """The validated graph; `inputs` are the files it was read from (none for an edited graph,
-    whose content the run's identity hashes instead)."""
+    whose content the run's identity hashes instead); `folder`: where the files it names (a
+    series of arrivals) are found, by default the working folder."""
     scenario = parse_scenario(data, source)
     problems = reference_problems(scenario)
     if problems:
         raise ConfigError(source, problems)
     graph = to_graph(scenario, source)
     graph.graph["inputs"] = list(inputs)
+    graph.graph["from_file"] = bool(inputs)  # False: built or edited in Python (identity hashes the content)
+    graph.graph["folder"] = str(folder) if folder is not None else None
+    graph.graph["series"] = None
+    if scenario.arrivals is not None and scenario.arrivals.series is not None:
+        named = scenario.arrivals.series
+        path = Path(named.file) if Path(named.file).is_absolute() else (folder or Path.cwd()) / named.file
+        series, record = read_series(path, named.counts, scenario.start_date, list(scenario.arrivals.entry),
+                                     list(scenario.origins))
+        graph.graph["series"] = series
+        graph.graph["inputs"].append(record)
     problems = reachability_problems(graph)
     if problems:
         raise ConfigError(source, problems)
@@ -61,12 +75,22 @@ def graph_data(graph: nx.DiGraph) -> dict:
         "start_date": graph.graph.get("start_date"),
         "nodes": [{"id": node, **attrs} for node, attrs in graph.nodes(data=True)],
         "edges": [{"from": u, "to": v, **attrs} for u, v, attrs in graph.edges(data=True)],
-        "arrivals": dump(arrivals) if arrivals is not None else None,
+        "arrivals": arrivals_data(graph) if arrivals is not None else None,
         "origins": {code: dump(origin) for code, origin in graph.graph.get("origins", {}).items()},
         "countries": {code: dump(country) for code, country in graph.graph.get("countries", {}).items()},
         "initial": [dump(group) for group in graph.graph.get("initial", [])],
         "events": [dump(event) for event in graph.graph.get("events", [])],
     }
+
+
+def arrivals_data(graph: nx.DiGraph) -> dict:
+    """The arrivals block as data, a series named by the absolute path of the file read (so the
+    data can be checked again from any folder)."""
+    data = graph.graph["arrivals"].model_dump(by_alias=True)
+    series = graph.graph.get("series")
+    if data.get("series") is not None and series is not None:
+        data["series"]["file"] = str(Path(series.file).resolve())
+    return data
 
 
 def reference_problems(scenario: Scenario) -> list[Problem]:
@@ -172,23 +196,29 @@ def reachability_problems(graph: nx.DiGraph) -> list[Problem]:
     entry or an initial group) has a way on to a destination, and every destination can be
     reached. A node without outgoing edges and a cycle without a way out are both traps."""
     problems = []
+    closed = {n for n, is_closed in graph.nodes(data="closed") if is_closed}
+    edges_of = graph.out_degree  # as written (a node whose ways on are all closed is caught below)
+    if closed:  # a closed site turns everyone away: no way leads through it
+        graph = graph.copy()
+        graph.remove_edges_from([(u, v) for u, v in list(graph.edges) if v in closed])
     destinations = {n for n, kind in graph.nodes(data="kind") if kind == "destination"}
     if not destinations:
         problems.append(Problem("nodes", "(no destination)", "at least one node of kind destination"))
         return problems
     for node, kind in graph.nodes(data="kind"):
-        if kind != "destination" and graph.out_degree(node) == 0:
+        if kind != "destination" and edges_of(node) == 0:
             problems.append(Problem(f"nodes (id {node})", node, "a node that is not a destination needs an outgoing edge"))
     finishing = set(destinations).union(*(nx.ancestors(graph, node) for node in destinations))
     entries = entry_nodes(graph)
     for node in entries:
         if node not in finishing:
-            problems.append(Problem(f"entry or initial node {node}", node, "a node from which some destination can be reached"))
+            problems.append(Problem(f"entry or initial node {node}", node, "a node from which some destination can be reached"
+                                    + (" without passing a closed site" if closed else "")))
     reached = set(graph.nodes) - set(unreached_nodes(graph))
     for node in sorted(reached - finishing - set(entries)):
-        if graph.out_degree(node) > 0:
+        if edges_of(node) > 0:
             problems.append(Problem(f"nodes (id {node})", node, "people reach this node but can never reach a destination "
-                                    "from it (its edges lead only round a cycle or into a dead end)"))
+                                    "from it (its edges lead only round a cycle, into a dead end or to closed sites)"))
     unreached = set(graph.nodes) - reached
     for node in sorted(destinations & unreached):
         problems.append(Problem(f"nodes (id {node})", node, "a destination that some entry or initial node can reach (check edge directions)"))

@@ -66,6 +66,10 @@ class Node(Strict):
     unit_size: Optional[number(ge=2, le=1000)] = None  # people per living unit; None: the kind's
     host_population: Count  # the people of the town who mix with the site, not the whole town
     isolation_places: Count = 0
+    # route choice (sim.routes.RouteChoice): a closed site turns everyone away; a site holding
+    # `full_at` people or more (present and on the way to it) turns newcomers away
+    closed: bool = False
+    full_at: Optional[Count] = None
     dwell: Dwell
     source: Source = None
 
@@ -101,6 +105,16 @@ class GroupSize(Strict):
     source: Source = None
 
 
+class SeriesFile(Strict):
+    """Dated arrivals (sim.series): a CSV file, by path relative to the scenario file, and what its
+    counts count: people, or registrations (a person registered in several countries counts in
+    each; turned into people as registrations_per_year is, sim.flows)."""
+
+    file: Annotated[str, Field(min_length=1, max_length=4096)]
+    counts: Literal["people", "registrations"]
+    source: Source = None
+
+
 class Arrivals(Strict):
     per_year: Optional[NonNegative] = None  # people
     per_day: Optional[NonNegative] = None
@@ -113,6 +127,9 @@ class Arrivals(Strict):
     origins_by_entry: dict[Identifier, Annotated[dict[Identifier, Positive], Field(min_length=1, max_length=MAX_ORIGINS)]] = {}  # an entry's own origin mix, where it differs
     group_size: GroupSize = GroupSize(mean=1)
     seasonality: Optional[Annotated[list[NonNegative], BeforeValidator(unwrap_sourced), Field(min_length=12, max_length=12)]] = None
+    # dated arrivals by entry and origin: replace the yearly figure x seasonality at the entries
+    # and on the days they cover (sim.series)
+    series: Optional[SeriesFile] = None
     source: Source = None
 
     @model_validator(mode="after")
@@ -124,6 +141,9 @@ class Arrivals(Strict):
                              "is registered there, for at least one country")
         if self.seasonality is not None and sum(self.seasonality) <= 0:
             raise ValueError("seasonality factors must not all be zero")
+        if self.series is not None and self.series.counts == "registrations" and not any(self.registration.values()):
+            raise ValueError("a series of registrations needs registration: the chance a person entering a country "
+                             "is registered there, for at least one country (to turn registrations into people)")
         return self
 
     @property
@@ -460,6 +480,19 @@ class Transmission(Strict):
             raise ValueError(f"unit_contact_share + host_contact_share must be at most 1 at every kind of site "
                              f"(largest host share {worst})")
         return self
+
+
+class Movement(Strict):
+    """How people leaving a site weigh its open out-edges (sim.routes.RouteChoice): each edge's
+    base weight (the scenario's `weight`) x (1 + travel_days) ** -distance_power x, where the next
+    site holds more people than its capacity, (capacity / people there) ** capacity_aversion; a
+    site marked `closed`, or holding its `full_at`, gets weight 0. People counted at a site are
+    those present and on the way to it at the end of the day before (every choice of a day sees
+    the same counts). With every way out at weight 0, people wait and choose again the next day."""
+
+    distance_power: number(ge=0, le=4)
+    capacity_aversion: number(ge=0, le=10)
+    sources: dict[str, str] = {}
 
 
 class ScenarioChoice(Strict):

@@ -39,8 +39,22 @@ def days_from(table_row, u: float) -> int:
     return int(table_row[math.floor(u * len(table_row))])
 
 
-def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
-    """Returns entries, exits and infectious exits per node; updates the person dict-of-arrays p."""
+def site_weight(capacity, people, aversion, closed, full_at):
+    """What an edge into a site keeps of its weight (conf/config.yaml movement): nothing if the
+    site is closed or holds its full_at; (capacity / people) ** aversion above its capacity (a site
+    built for nobody, capacity 0, is never above it); else all."""
+    if closed or (full_at is not None and people >= full_at):
+        return 0.0
+    if 0 < capacity < people:
+        return (capacity / people) ** aversion
+    return 1.0
+
+
+def move(p, routes, edge_open, route_key, dwell_key, infectious, day, weight=None):
+    """Returns entries, exits and infectious exits per node; updates the person dict-of-arrays p.
+    `weight`: each edge's weight today (default the routes' own); an edge of weight 0 leads to a
+    site that turns people away, and is no way out."""
+    weight = routes["edge_weight"] if weight is None else weight
     entries = np.zeros(routes["node_count"], dtype=np.int64)
     exits = np.zeros(routes["node_count"], dtype=np.int64)
     exits_infectious = np.zeros(routes["node_count"], dtype=np.int64)
@@ -65,15 +79,15 @@ def move(p, routes, edge_open, route_key, dwell_key, infectious, day):
             exits[here] += 1
             exits_infectious[here] += int(infectious[p["state"][i]])
         else:
-            options = [e for e in range(routes["out_start"][here], routes["out_start"][here + 1]) if edge_open[e]]
+            options = [e for e in range(routes["out_start"][here], routes["out_start"][here + 1]) if edge_open[e] and weight[e] > 0]
             if p["flags"][i] & REFERRED:  # referred for care: only edges to care, if there are any
                 p["flags"][i] &= ~REFERRED & 0xFF
                 to_care = [e for e in options if routes["is_care"][routes["edge_target"][e]]]
                 options = to_care or options
-            if not options:  # every way out closed: try again tomorrow
+            if not options:  # every way out closed or full: try again tomorrow
                 p["leave_day"][i] = day + 1
                 continue
-            weights = np.array([routes["edge_weight"][e] for e in options])
+            weights = np.array([weight[e] for e in options])
             target = uniform(route_key, p["group"][i]) * weights.sum()
             chosen = options[min(int(np.searchsorted(np.cumsum(weights), target, side="right")), len(options) - 1)]
             p["node"][i] = routes["edge_target"][chosen]

@@ -6,6 +6,7 @@ config, the key path, the bad value and what is allowed; never a traceback, neve
 - raw_files.yaml: files that are not clean YAML (encodings, binary, nesting, duplicates, YAML 1.1)
 - bad_overrides.yaml: command-line overrides, through the Python API
 - command_line.yaml: whole command lines, through `python run.py` (exit code 2, nothing run)
+- arrival_series.yaml: dated-arrival series (CSV) that scenarios/demo.yaml names as its arrivals.series
 """
 
 import copy
@@ -29,6 +30,7 @@ def corpus(name: str) -> list[dict]:
 
 
 CHANGES, RAW_FILES = corpus("scenario_changes.yaml"), corpus("raw_files.yaml")
+SERIES = corpus("arrival_series.yaml")
 OVERRIDES, COMMAND_LINES = corpus("bad_overrides.yaml"), corpus("command_line.yaml")
 
 
@@ -119,6 +121,23 @@ def test_file_that_is_not_clean_scenario_data(tmp_path, case):
     with pytest.raises(ConfigError) as caught:
         load_scenario(path)
     assert_names_everything(caught.value, str(path), case["expect"])
+
+
+@pytest.mark.parametrize("case", SERIES, ids=[c["name"] for c in SERIES])
+def test_bad_arrival_series(tmp_path, case):
+    """The demo with a dated series: refused when the scenario is read, naming the series file
+    (or the scenario, for what the scenario itself says of the series) with line and column."""
+    series = tmp_path / "series" / f"{case['name']}.csv"
+    series.parent.mkdir()
+    if case["csv"] is not None:
+        series.write_bytes(case["csv"].encode(case.get("encoding", "utf-8")))
+    data = copy.deepcopy(DEMO_DATA)
+    data["arrivals"]["series"] = {"file": f"series/{series.name}", "counts": case.get("counts", "people")}
+    path = tmp_path / "demo_with_series.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ConfigError) as caught:
+        load_scenario(path)
+    assert_names_everything(caught.value, str(path if case.get("in_scenario") else series), case["expect"])
 
 
 @pytest.mark.parametrize("case", OVERRIDES, ids=[" ".join(c["overrides"]) for c in OVERRIDES])

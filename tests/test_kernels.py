@@ -1,5 +1,7 @@
 """Each numba kernel agrees with a plain-Python reading of the same rule (tests/reference.py)."""
 
+import dataclasses
+
 import numba as nb
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ import pytest
 import reference
 from sim import kernels
 from sim.disease import natural_history
+from sim.fields import MAX_COUNT
 from sim.population import (
     AT_NODE, CORE_COLUMNS, DEAD, EXITED, IN_CARE, ISOLATED, ON_EDGE, REDUCES_INFECTIOUSNESS, SEPARATED, People,
 )
@@ -110,6 +113,43 @@ def test_move_agrees(routes, disease, seed):
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.ENTRIES], entries)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS], exits)
     np.testing.assert_array_equal(tally.sum(0)[:, kernels.EXITS_INFECTIOUS], exits_infectious)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_move_agrees_when_sites_are_over_capacity_full_or_closed(routes, disease, seed):
+    """Route choice weighing full sites (sim.routes.Routes.site_factor) against the plain reading
+    of the rule (reference.site_weight): random people at each node, some sites over capacity,
+    one holding its full_at, one closed."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 4, 80)
+    p = random_people(rng, int(sizes.sum()), routes.node_count, len(routes.edge_target), disease, sizes)
+    p["node"][p["where"] == ON_EDGE] = routes.edge_target[p["edge"][p["where"] == ON_EDGE]]
+    occupancy = rng.integers(0, 2 * routes.capacity.max() + 10, routes.node_count)
+    full_at = np.full(routes.node_count, MAX_COUNT + 1)
+    full_at[1] = occupancy[1]  # transit_camp holds exactly its full_at: turns people away
+    closed = np.zeros(routes.node_count, dtype=np.bool_)
+    closed[2] = True  # roadside
+    weighed = dataclasses.replace(routes, capacity_aversion=1.5, full_at=full_at, closed_site=closed)
+    edge_open = rng.random(len(routes.edge_target)) < 0.8
+    factor = [reference.site_weight(routes.capacity[n], occupancy[n], 1.5, closed[n], full_at[n]) for n in range(routes.node_count)]
+    assert 0 < min(f for f in factor if f > 0) < 1, "some site should be over capacity, or the slope is untested"
+    weight = routes.edge_weight * np.array(factor)[routes.edge_target]
+    keys = kernels.DayKeys.of(seed, 4)
+    expected = copy(p)
+    table = {"node_count": routes.node_count, **{k: getattr(routes, k) for k in (
+        "dwell_table", "is_destination", "is_care", "out_start", "edge_weight", "edge_target", "edge_travel")}}
+    entries, exits, _ = reference.move(expected, table, edge_open, keys.route, keys.dwell, disease.infectiousness > 0,
+                                       day=4, weight=weight)
+    tally = np.zeros((THREADS, routes.node_count, 20), dtype=np.int64)
+    before = copy(p)
+    choice = RouteChoice.of(weighed, edge_open, weighed.site_factor(occupancy)[routes.edge_target])
+    kernels.move(view(p), routes.arrays, choice, disease.table, 4, keys, tally)
+    for name in ("where", "node", "edge", "leave_day", "hold_timer", "flags", "arrival_day"):
+        np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
+    np.testing.assert_array_equal(tally.sum(0)[:, kernels.ENTRIES], entries)
+    chose = (before["where"] == AT_NODE) & (p["node"] != before["node"])
+    assert chose.sum() > 10, "people should leave today, or the choice is untested"
+    assert not np.isin(p["node"][chose], [1, 2]).any(), "nobody sets out for a full or closed site"
 
 
 KEPT = kept_table({ISOLATED: 0.9, IN_CARE: 0.7, SEPARATED: 0.5})  # isolation, care, a separate area keep part
