@@ -128,7 +128,7 @@ def format_intervals(config: RunConfig, scenario_name: str, table: pd.DataFrame,
             row = rows.loc[(arm, outcome)]
             unit = f" ({currency})" if outcome in ("costs.total", "incremental_cost") else ""
             lines.append(f"    {label + unit:<46} {interval(row, 1 if outcome.startswith('dalys') else 0)}")
-        if (arm, "cost_per_outcome_averted") in rows.index:
+        if arm != "baseline" and (arm, "cost_per_outcome_averted") in rows.index:
             row = rows.loc[(arm, "cost_per_outcome_averted")]
             health = HEALTH_OUTCOMES[table.attrs["outcome"]]
             label = f"cost per {health.one} averted ({currency})"
