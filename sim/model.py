@@ -138,7 +138,11 @@ class RouteModel(mesa.Model):
         in use: waking the other threads for each of a day's dozen kernels costs more than they
         save (on 2 cores, Western Balkans under the combined policy, about 27,000 rows, ran 30%
         faster on one thread; W was even at 50,000 to 100,000 people and 1.6 times faster on two
-        threads at 200,000). Results are the same on any number of threads."""
+        threads at 200,000). Results are the same on any number of threads. A step after the last
+        day does nothing (Mesa 3.5 may call step once more from its own schedule, as it does for a
+        resumed model)."""
+        if not self.running:
+            return
         threads = nb.get_num_threads()
         try:
             self._day(threads)

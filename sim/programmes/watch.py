@@ -18,6 +18,8 @@ One pass over the people on the route a day, on days with anyone infected, dying
 destination.
 """
 
+import math
+
 import numba as nb
 import numpy as np
 
@@ -132,7 +134,8 @@ class Watch:
         chance = None if self.model.config.disease.latent_infection is not None else self.model.hosts.death_chance()
         if chance is None:
             return float(recorder.metric("hosts", "new_deaths").sum())
-        return float(recorder.metric("hosts", "new_infections").sum(axis=0) @ chance)
+        # exactly rounded, so the same on any numpy (a dot product's rounding depends on its build)
+        return math.fsum(recorder.metric("hosts", "new_infections").sum(axis=0) * chance)
 
     def leaving_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """[state, age group] counts of infected `rows`, and [state] the days they have left in it."""
