@@ -17,6 +17,7 @@ from pathlib import Path
 from sim import kernels
 
 import workload
+from stages import timed
 
 
 def timed_run(people: int, nodes: int, days: int, seed: int, route_choice: str) -> dict:
@@ -25,24 +26,10 @@ def timed_run(people: int, nodes: int, days: int, seed: int, route_choice: str) 
     model = workload.build(people, nodes, workload.workload_config(days, seed, route_choice=route_choice), seed)
     model.step()  # day 0 places the people: set-up, not timed
     totals = defaultdict(float)
-    choice_on, move = model.routes.choice_on, kernels.move
-
-    def tables(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return choice_on(*args, **kwargs)
-        finally:
-            totals["tables"] += time.perf_counter() - started
-
-    def movement(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return move(*args, **kwargs)
-        finally:
-            totals["move"] += time.perf_counter() - started
-
+    move = kernels.move
+    tables = timed(model.routes.choice_on, "tables", totals)
     object.__setattr__(model.routes, "choice_on", tables)  # this model only (Routes is frozen)
-    kernels.move = movement
+    kernels.move = timed(move, "move", totals)
     try:
         started = time.perf_counter()
         while model.running:
