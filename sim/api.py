@@ -4,7 +4,8 @@ Before the first day: the configuration and the scenario are validated (`prepare
 the person numbers the run implies are checked against the machine and the arrays
 (`check_resources`), and the run's identity is fixed (`run_identity`): its resolved configuration,
 the SHA-256 of every input file read, and the package version. After the last day the outputs are
-checked complete and finite (`sim.results.check_result`) before the Result exists.
+checked finite and people conserved (`sim.results.check_result`) before the Result exists; its
+tidy table is built when first read.
 """
 
 import hashlib
@@ -12,7 +13,7 @@ import json
 import logging
 import os
 import time
-
+from functools import partial
 from pathlib import Path
 
 import networkx as nx
@@ -122,11 +123,11 @@ def run_once(config: RunConfig, graph: nx.DiGraph, progress: bool | None) -> Res
     }
     summary = summarise(model.recorder, identity, runtime, {**model.programmes.summary(), **model.route_summary()})
     places = pd.DataFrame.from_dict(dict(graph.nodes(data=True)), orient="index")[["kind", "country"]]
-    timeseries = model.recorder.timeseries(config.policy.surveillance.reporting_delay_days,
-                                           model.programmes.cost_by_day_and_node(), places=places,
-                                           start_date=graph.graph["start_date"])
-    check_result(timeseries, summary, config.days, model.routes.node_ids)
-    return Result(timeseries, summary, config.model_dump(mode="json", by_alias=True), run_identity(config, graph))
+    cost = model.programmes.cost_by_day_and_node()
+    check_result(model.recorder, cost, summary)
+    tables = partial(model.recorder.timeseries, config.policy.surveillance.reporting_delay_days, cost,
+                     places=places, start_date=graph.graph["start_date"])
+    return Result(tables, summary, config.model_dump(mode="json", by_alias=True), run_identity(config, graph))
 
 
 def sha256_of(data) -> str:

@@ -63,7 +63,7 @@ class ContactStructure:
         prevalence = np.divide(infectious_by_age.sum(axis=1), present, out=np.zeros(present.shape), where=present > 0)
         prevalence_by_age = np.divide(infectious_by_age, present_by_age, out=np.zeros(present_by_age.shape),
                                       where=present_by_age > 0)
-        mixing = np.stack([self.site_mixing.who_meets_whom(ages) for ages in present_by_age])  # [node, age, age]
+        mixing = self.site_mixing.who_meets_whom(present_by_age)  # [node, age, age]
         site_rate = (self.beta * self.site_share)[:, None] * np.einsum("nab,nb->na", mixing, prevalence_by_age)
         site_rate += (self.unsafe_water * water)[:, None]
         per_mate = self.beta * self.unit_share / (self.unit_size - 1.0)

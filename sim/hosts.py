@@ -127,15 +127,22 @@ class HostCommunities:
 
     def progress(self, rng: np.random.Generator) -> np.ndarray:
         """Everyone leaves their state with its daily probability, to a next state by the branch
-        shares; returns deaths per node. All moves are drawn from the day's starting counts."""
+        shares; returns deaths per node. All moves are drawn from the day's starting counts.
+        States nobody is in are skipped: a binomial of 0 trials draws no random number, so the
+        draws are those of drawing them all."""
         start = self.counts.copy()
         deaths = np.zeros(start.shape[0], dtype=np.int64)
-        for state in np.flatnonzero(self.exit_probability > 0):
+        held = start.any(axis=(0, 1))
+        for state in np.flatnonzero((self.exit_probability > 0) & held):
             leaving = rng.binomial(start[:, :, state], self.exit_probability[state])
+            if not leaving.any():
+                continue
             self.counts[:, :, state] -= leaving
             left, remaining_share = leaving, np.ones(start.shape[0])
             for branch in range(self.next_state.shape[1]):
                 share = self.branch_probability[:, state, branch]
+                if not left.any():
+                    break
                 if not share.any():
                     continue
                 going = rng.binomial(left, np.clip(share / np.maximum(remaining_share, 1e-300), 0.0, 1.0)[:, None])

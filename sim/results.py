@@ -10,7 +10,9 @@ import json
 import os
 import tempfile
 from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -267,35 +269,30 @@ def identity_change(before: dict, now: dict) -> str:
     return "made from other inputs"
 
 
-def check_result(timeseries: pd.DataFrame, summary: dict, days: int, node_ids: tuple[str, ...]) -> None:
-    """The outputs of a run are complete and finite before anything is written: every day and
-    node of every metric, no NaN, infinity or negative count, people conserved. A failure here is
-    a fault of the model, never of the input: raises OutputError."""
+def check_result(recorder: Recorder, cost: np.ndarray, summary: dict) -> None:
+    """The outputs of a run are finite and whole before anything is written: the summary is
+    strict JSON, no daily count is negative, no cost NaN, infinite or negative, and people are
+    conserved (every day, those on the route are those who arrived and did not leave or die).
+    Checked on the recorder's arrays, from which the tidy table is built cell for cell, so a
+    run whose table is never read is checked the same. A failure here is a fault of the model,
+    never of the input: raises OutputError."""
     problems = []
     try:
         strict_json(summary)
     except ValueError as error:
         problems.append(f"summary: {error}")
-    values = timeseries["value"].to_numpy()
-    if not np.isfinite(values).all():
-        problems.append(f"time series: {np.count_nonzero(~np.isfinite(values)):,} values are NaN or infinite")
-    elif (values < 0).any():
-        problems.append(f"time series: {np.count_nonzero(values < 0):,} values are negative")
-    cells = timeseries.groupby(["population", "metric"], observed=True).size()
-    short = cells[cells != days * len(node_ids)]
-    if len(short) or not len(cells):
-        problems.append(f"time series: {len(short)} metric(s) lack rows (each needs {days} days x {len(node_ids)} nodes)")
-    if set(timeseries["node"].unique()) != set(node_ids) or timeseries["day"].nunique() != days:
-        problems.append("time series: some day or node is missing")
-    if not problems:
-        migrants = timeseries[timeseries["population"] == "migrants"]
-        daily = migrants.pivot_table(index="day", columns="metric", values="value", aggfunc="sum", observed=True)
-        arrived = (daily["arrivals"] - daily["exits"] - daily["new_deaths"]).cumsum()
-        on_route = daily["present"] + daily["in_transit"]
-        if not np.array_equal(arrived.to_numpy(), on_route.to_numpy()):
-            day = int(np.flatnonzero(arrived.to_numpy() != on_route.to_numpy())[0])
-            problems.append(f"people not conserved: on day {day}, {on_route.iloc[day]:,.0f} on the route but "
-                            f"{arrived.iloc[day]:,.0f} arrived and did not leave or die")
+    for name, values in (("migrant counts", recorder.migrants), ("host counts", recorder.hosts), ("costs", cost)):
+        if not np.isfinite(values).all():
+            problems.append(f"{name}: {np.count_nonzero(~np.isfinite(values)):,} values are NaN or infinite")
+        elif (values < 0).any():
+            problems.append(f"{name}: {np.count_nonzero(values < 0):,} values are negative")
+    daily = {name: recorder.metric("migrants", name).sum(axis=1) for name in ("arrivals", "exits", "new_deaths", "present", "in_transit")}
+    arrived = np.cumsum(daily["arrivals"] - daily["exits"] - daily["new_deaths"])
+    on_route = daily["present"] + daily["in_transit"]
+    if not np.array_equal(arrived, on_route):
+        day = int(np.flatnonzero(arrived != on_route)[0])
+        problems.append(f"people not conserved: on day {day}, {on_route[day]:,} on the route but "
+                        f"{arrived[day]:,} arrived and did not leave or die")
     if problems:
         raise OutputError("; ".join(problems))
 
@@ -307,12 +304,20 @@ class OutputError(RuntimeError):
 @dataclass
 class Result:
     """What a run returns: the tidy time series, the summary, the validated config, and the run's
-    identity (config hash, input files' hashes, package version: see sim.api.run_identity)."""
+    identity (config hash, input files' hashes, package version: see sim.api.run_identity).
+    The time series is built from `tables` (a callable) the first time it is read: the runs of a
+    sensitivity analysis or a calibration read only the summary, and building the table took
+    about an eighth of a Western Balkans year."""
 
-    timeseries: pd.DataFrame
+    tables: Callable[[], pd.DataFrame]
     summary: dict
     config: dict
     identity: dict = field(default_factory=dict)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """The tidy table (sim.results.Recorder.timeseries)."""
+        return self.tables()
 
     def plot(self, metrics=("new_infections", "present", "new_deaths", "reported_cases"), by: str = "population",
              fig=None):

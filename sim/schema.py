@@ -443,14 +443,16 @@ class ContactMatrix(Strict):
     source: str
 
     def who_meets_whom(self, present: np.ndarray) -> np.ndarray:
-        """[age, age]: the share of a person's contacts with each age group among people of the
-        age mix `present` (counts by age): the survey's contacts, each column weighted by how many
-        of that age are present relative to the surveyed population. Rows sum to 1 (0 where
-        nobody is present), so mixing decides who is met, not how much: every age keeps the
-        contact rate r0 is defined with."""
-        shares = present / present.sum() if present.sum() > 0 else np.zeros(len(AGE_GROUPS))
-        weighted = np.asarray(self.contacts) * (shares / np.asarray(self.population))[None, :]
-        total = weighted.sum(axis=1, keepdims=True)
+        """[..., age, age]: the share of a person's contacts with each age group among people of
+        the age mix `present` (counts by age, [..., age]: one mix or one per node): the survey's
+        contacts, each column weighted by how many of that age are present relative to the
+        surveyed population. Rows sum to 1 (0 where nobody is present), so mixing decides who is
+        met, not how much: every age keeps the contact rate r0 is defined with."""
+        present = np.asarray(present, dtype=float)
+        everyone = present.sum(axis=-1, keepdims=True)
+        shares = np.divide(present, everyone, out=np.zeros(present.shape), where=everyone > 0)
+        weighted = np.asarray(self.contacts) * (shares / np.asarray(self.population))[..., None, :]
+        total = weighted.sum(axis=-1, keepdims=True)
         return np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)
 
 

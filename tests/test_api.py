@@ -113,3 +113,44 @@ def test_project_root_is_found_from_the_environment_or_the_working_folder(tmp_pa
     assert project_root() == tmp_path.resolve()
     monkeypatch.delenv("MIGRATION_SIM_HOME")
     assert (project_root() / "conf" / "config.yaml").is_file()  # beside the package, in this checkout
+
+
+def test_the_tidy_table_is_built_only_when_read(monkeypatch):
+    """An analysis that reads only the summary never pays for the table; a reader gets the same
+    table as building it directly from the run's recorder."""
+    from sim.results import Recorder
+
+    built = []
+    original = Recorder.timeseries
+    monkeypatch.setattr(Recorder, "timeseries", lambda self, *a, **k: built.append(1) or original(self, *a, **k))
+    result = simulate(config(*DEMO, "days=30"))
+    assert result.summary["arrivals"] > 0 and built == []
+    first = result.timeseries
+    assert built == [1] and result.timeseries is first  # built once
+    cells = first.groupby(["population", "metric"], observed=True).size()  # every day and node of each
+    assert len(cells) > 40 and (cells == 30 * 6).all()
+
+
+def test_a_run_whose_counts_do_not_add_up_is_refused(monkeypatch):
+    """The output check reads the recorder: a person appearing from nowhere, or a NaN cost,
+    stops the run with OutputError before any Result exists."""
+    from sim import results
+    from sim.results import OutputError
+
+    checked = results.check_result
+
+    def with_a_stray_person(recorder, cost, summary):
+        recorder.migrants[10, 0, recorder.migrant_names.index("present")] += 1
+        checked(recorder, cost, summary)
+
+    monkeypatch.setattr("sim.api.check_result", with_a_stray_person)
+    with pytest.raises(OutputError, match="people not conserved: on day 10"):
+        simulate(config(*DEMO, "days=30"))
+
+    def with_a_nan_cost(recorder, cost, summary):
+        cost[3, 1] = np.nan
+        checked(recorder, cost, summary)
+
+    monkeypatch.setattr("sim.api.check_result", with_a_nan_cost)
+    with pytest.raises(OutputError, match="costs: 1 values are NaN or infinite"):
+        simulate(config(*DEMO, "days=30"))
