@@ -113,12 +113,16 @@ def compare_route_choice(people: int, nodes: int, days: int, seed: int, rounds: 
             "capacity_aware_over_by_weight": medians["capacity_aware"] / medians["by_weight_only"]}
 
 
-def compare(people: int, nodes: int, days: int, seed: int) -> dict:
-    """W(people, nodes, days) with policies off and the bare kernel, in this process, each after
-    a tiny warm-up run; the ratio of their agent-days a second (the target: 200 / 480 = 0.42)."""
+def compare(people: int, nodes: int, days: int, seed: int, rounds: int = 1) -> dict:
+    """W(people, nodes, days) with policies off and the bare kernel, in this process, after a tiny
+    warm-up run of each, alternating for `rounds` rounds; the median of the ratios of their
+    agent-days a second (the target: 200 / 480 = 0.42), and the round that gave it. This
+    machine's speed drifts by a fifth within minutes, so one round's ratio is noisy; the median
+    of five moves by about 0.02."""
     workload.run(workload.WARM_UP["people"], nodes, workload.WARM_UP["days"], seed)
     run(workload.WARM_UP["people"], nodes, workload.WARM_UP["days"], seed)
-    ours = workload.run(people, nodes, days, seed)
-    bare = run(people, nodes, days, seed)
-    return {"people": people, "nodes": nodes, "days": days, "ours": ours, "bare": bare,
-            "speed_ratio": ours["agent_days_per_second"] / bare["agent_days_per_second"]}
+    pairs = [(workload.run(people, nodes, days, seed), run(people, nodes, days, seed)) for _ in range(rounds)]
+    ratios = [ours["agent_days_per_second"] / bare["agent_days_per_second"] for ours, bare in pairs]
+    ours, bare = pairs[int(np.argsort(ratios)[(len(ratios) - 1) // 2])]
+    return {"people": people, "nodes": nodes, "days": days, "ours": ours, "bare": bare, "rounds": rounds,
+            "ratios": ratios, "speed_ratio": ours["agent_days_per_second"] / bare["agent_days_per_second"]}

@@ -93,6 +93,7 @@ class StateTable(NamedTuple):
     exposed: int
     recovered: int
     dead: int
+    onset: int  # the state whose start makes an infection a case
     beta: float
 
 
@@ -130,9 +131,14 @@ class NaturalHistory:
         return self.names.index("dead")
 
     @property
+    def onset(self) -> int:
+        """The state whose start makes an infection a case: the first symptomatic one."""
+        return self.names.index("prodrome" if "prodrome" in self.names else "symptomatic")
+
+    @property
     def table(self) -> StateTable:
         return StateTable(self.next_state, self.next_cumulative, self.duration_table, self.infectiousness,
-                          self.susceptible, self.exposed, self.recovered, self.dead, float(self.beta))
+                          self.susceptible, self.exposed, self.recovered, self.dead, self.onset, float(self.beta))
 
     @property
     def infection_fatality(self) -> float:

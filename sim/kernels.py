@@ -188,28 +188,38 @@ def progress(people, states, day, treatment_effect, keys, holdings, tally):
     down; at zero they move to a next state (drawn by the branch probabilities) and draw its
     duration. Care lowers the chance of dying: a death drawn for someone in care is averted with
     probability `treatment_effect`. In the same pass, everyone still on the route is counted once,
-    into `holdings[thread, node, age, where, flags & REDUCES_INFECTIOUSNESS, state]` (where: 0 at
-    the node, 1 on the way to it), from which `holdings_of` derives the day's stocks and the
-    infectiousness present at each node by age, without a second pass over everyone.
+    into `holdings[thread, node, where, flags & REDUCES_INFECTIOUSNESS, state, age]` (where: 0 at
+    the node, 1 on the way to it; age last, so the cells most people are counted in, at the node
+    and not isolated, lie together), from which `holdings_of` derives the day's stocks and the
+    infectiousness present at each node by age, without a second pass over everyone; and the
+    cases (people entering the onset state, sim.disease.NaturalHistory.onset) and deaths of the
+    day by age, in the cells after those (a block of AGES each). Nobody else enters the onset
+    state on the route (infection only exposes; programmes move people to treatment or back to
+    susceptible), except on arriving in it (sim.programmes.watch counts those).
 
-    Reads: where, node, state, state_timer, flags; the disease's state table.
+    Reads: where, node, state, state_timer, flags, age_group; the disease's state table.
     Writes: state, state_timer, state_day, flags (care ends with the infection), where (DEAD);
     holdings; tally NEW_DEATHS at the node.
     """
     count, uid, where, node, flags, age = people.count, people.uid, people.where, people.node, people.flags, people.age_group
     state, state_timer, state_day = people.state, people.state_timer, people.state_day
     next_state, next_cumulative, duration_table = states.next_state, states.next_cumulative, states.duration_table
-    dead_state, recovered_state = states.dead, states.recovered
+    dead_state, recovered_state, onset = states.dead, states.recovered, states.onset
     branch_key, duration_key, care_key = keys.branch, keys.duration, keys.care_survival
     state_count = duration_table.shape[0]
+    cases_cell = 2 * FLAG_COMBINATIONS * state_count * AGES
+    deaths_cell = cases_cell + AGES
+    timed = duration_table[:, 0] > 0  # states left after a drawn number of days
     for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
         thread = nb.get_thread_id()
+        counted = holdings[thread]
         for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
             status = where[i]
             if status != AT_NODE and status != ON_EDGE:
                 continue
             current = state[i]
-            if duration_table[current, 0] > 0:
+            here = node[i]
+            if timed[current]:
                 state_timer[i] -= 1
                 if state_timer[i] == 0:
                     u = uniform_at(branch_key, uid[i])
@@ -227,17 +237,22 @@ def progress(people, states, day, treatment_effect, keys, holdings, tally):
                         state_timer[i] = sample_days(duration_table, upcoming, uniform_at(duration_key, uid[i]))
                     if upcoming == dead_state:
                         where[i] = DEAD
-                        tally[thread, node[i], NEW_DEATHS] += 1
+                        tally[thread, here, NEW_DEATHS] += 1
+                        counted[here, deaths_cell + age[i]] += 1
                         continue
+                    if upcoming == onset:
+                        counted[here, cases_cell + age[i]] += 1
                     current = upcoming
-            cell = ((age[i] * 2 + status - AT_NODE) * FLAG_COMBINATIONS + (flags[i] & REDUCES_INFECTIOUSNESS)) * state_count + current
-            holdings[thread, node[i], cell] += 1
+            cell = (((status - AT_NODE) * FLAG_COMBINATIONS + (flags[i] & REDUCES_INFECTIOUSNESS)) * state_count + current) * AGES + age[i]
+            counted[here, cell] += 1
 
 
 def holdings_array(threads: int, node_count: int, state_count: int) -> np.ndarray:
-    """Zeroed counts for `progress`: [thread, node, age x where (2) x flag combination x state],
-    flattened over the last four so the kernel adds to one cell per person."""
-    return np.zeros((threads, node_count, AGES * 2 * FLAG_COMBINATIONS * state_count), dtype=np.int64)
+    """Zeroed counts for `progress`: [thread, node, where (2) x flag combination x state x age,
+    then new cases by age, then deaths by age], flattened so the kernel adds to one cell per
+    person (int32: a thread counts fewer people than that at a node, and the cells take half the
+    cache)."""
+    return np.zeros((threads, node_count, (2 * FLAG_COMBINATIONS * state_count + 2) * AGES), dtype=np.int32)
 
 
 class Holdings(NamedTuple):
@@ -251,6 +266,8 @@ class Holdings(NamedTuple):
     isolated: np.ndarray  # [node]
     by_state: np.ndarray  # [node, state], at the node or on the way to it
     infectious_fixed_by_age: np.ndarray  # [node, age]
+    new_cases: np.ndarray  # [node, age]: entered the onset state today (sim.disease.NaturalHistory.onset)
+    new_deaths: np.ndarray  # [node, age]
 
     @property
     def infectious_fixed(self) -> np.ndarray:
@@ -261,21 +278,50 @@ def holdings_of(holdings, infectiousness_fixed, kept, susceptible_state) -> Hold
     """From `progress`'s holdings: isolation and care keep `kept[flags & REDUCES_INFECTIOUSNESS]`
     of a person's infectiousness (fixed point and truncated per person, so the sum is exact and
     the same on any number of threads)."""
-    state_count = infectiousness_fixed.shape[0]
-    held = holdings.sum(axis=0).reshape(-1, AGES, 2, FLAG_COMBINATIONS, state_count)  # node, age, where, flags, state
-    isolated = (np.arange(FLAG_COMBINATIONS) & ISOLATED) != 0
     kept_fixed = np.round(np.asarray(kept) * INFECTIOUSNESS_SCALE).astype(np.int64)
     per_person = (kept_fixed[:, None] * infectiousness_fixed[None, :]) >> INFECTIOUSNESS_SHIFT  # [flags, state]
-    at_node = held[:, :, 0]  # node, age, flags, state
-    return Holdings(
-        present=at_node.sum(axis=(1, 2, 3)),
-        present_by_age=at_node.sum(axis=(2, 3)),
-        present_susceptible=at_node[:, :, :, susceptible_state].sum(axis=(1, 2)),
-        in_transit=held[:, :, 1].sum(axis=(1, 2, 3)),
-        isolated=held[:, :, :, isolated].sum(axis=(1, 2, 3, 4)),
-        by_state=held.sum(axis=(1, 2, 3)),
-        infectious_fixed_by_age=(at_node * per_person).sum(axis=(2, 3)),
-    )
+    isolated = (np.arange(FLAG_COMBINATIONS) & ISOLATED) != 0
+    return Holdings(*summed_holdings(holdings, per_person, isolated, susceptible_state))
+
+
+@nb.njit(cache=True)
+def summed_holdings(holdings, per_person, isolated, susceptible_state):
+    """The fields of Holdings, in one pass over the cells [thread, node, where x flags x state x
+    age, cases by age, deaths by age], decoding only those that hold anyone (a handful of numpy
+    sums over the reshaped array took a tenth of a day of W at a million people)."""
+    threads, nodes = holdings.shape[0], holdings.shape[1]
+    flag_count, state_count = per_person.shape
+    present, present_susceptible = np.zeros(nodes, np.int64), np.zeros(nodes, np.int64)
+    in_transit, isolated_here = np.zeros(nodes, np.int64), np.zeros(nodes, np.int64)
+    present_by_age, infectious_by_age = np.zeros((nodes, AGES), np.int64), np.zeros((nodes, AGES), np.int64)
+    by_state = np.zeros((nodes, state_count), np.int64)
+    new_cases, new_deaths = np.zeros((nodes, AGES), np.int64), np.zeros((nodes, AGES), np.int64)
+    cases_cell = 2 * flag_count * state_count * AGES
+    for t in range(threads):
+        for n in range(nodes):
+            for cell in range(cases_cell):
+                people = np.int64(holdings[t, n, cell])
+                if people == 0:
+                    continue
+                age, rest = cell % AGES, cell // AGES
+                s, rest = rest % state_count, rest // state_count
+                f, travelling = rest % flag_count, rest // flag_count
+                by_state[n, s] += people
+                if isolated[f]:
+                    isolated_here[n] += people
+                if travelling:
+                    in_transit[n] += people
+                    continue
+                present[n] += people
+                present_by_age[n, age] += people
+                infectious_by_age[n, age] += people * per_person[f, s]
+                if s == susceptible_state:
+                    present_susceptible[n] += people
+            for age in range(AGES):
+                new_cases[n, age] += holdings[t, n, cases_cell + age]
+                new_deaths[n, age] += holdings[t, n, cases_cell + AGES + age]
+    return (present, present_by_age, present_susceptible, in_transit, isolated_here, by_state, infectious_by_age,
+            new_cases, new_deaths)
 
 
 @nb.njit(cache=True, parallel=True)

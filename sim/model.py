@@ -198,6 +198,7 @@ class RouteModel(mesa.Model):
         held = kernels.holdings_of(holdings, self.disease.infectiousness_fixed, self.kept, self.disease.susceptible)
         self.tally.add_stocks(held)
         self.occupancy = held.present + held.in_transit  # what tomorrow's route choice sees
+        self.held = held  # today's new cases and deaths, for the end of the day (sim.programmes.watch)
         return held
 
     def transmit(self, held: kernels.Holdings, keys: DayKeys) -> np.ndarray:

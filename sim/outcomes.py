@@ -124,11 +124,6 @@ def branches(history, state: int) -> list[tuple[int, float]]:
     return found
 
 
-def case_state(history) -> int:
-    """The state whose start makes an infection a case: the first symptomatic one."""
-    return history.names.index("prodrome" if "prodrome" in history.names else "symptomatic")
-
-
 @dataclass(frozen=True)
 class Tallies:
     """What a run counted, for its burden (sim.programmes.watch counts the by-age figures)."""
@@ -146,7 +141,7 @@ def burden(history, outcomes: Outcomes, counted: Tallies) -> dict:
     """Hospitalisations and DALYs of a run (see the module's notes), with their parts."""
     weights = np.array([outcomes.disability_weights.get(name, 0.0) for name in history.names])
     admitted = np.array([outcomes.hospitalised.get(group, 0.0) for group in AGE_GROUPS])
-    course = Course.of(history, weights, case_state(history))
+    course = Course.of(history, weights, history.onset)
     parts = {
         "yld_on_route": float(counted.person_days @ weights) / DAYS_PER_YEAR,
         "yll_on_route": float(counted.deaths @ YLL_BY_AGE_GROUP),

@@ -9,7 +9,7 @@ import pytest
 import reference
 from sim import kernels
 from sim.disease import natural_history
-from sim.fields import MAX_COUNT
+from sim.fields import AGE_GROUPS, MAX_COUNT
 from sim.population import (
     AT_NODE, CORE_COLUMNS, DEAD, EXITED, IN_CARE, ISOLATED, ON_EDGE, REDUCES_INFECTIOUSNESS, SEPARATED, People,
 )
@@ -169,6 +169,8 @@ def test_progress_agrees(deadly_disease, seed):
     sizes = np.ones(300, dtype=np.int64)
     p = random_people(rng, 300, 4, 3, disease, sizes)
     p["state_timer"][:] = rng.integers(1, 3, 300)
+    p["age_group"] = rng.integers(0, len(AGE_GROUPS), 300).astype(np.int8)
+    state_before = p["state"].copy()
     keys = day_key(seed, Stream.BRANCH, 9), day_key(seed, Stream.DURATION, 9), day_key(seed, Stream.CARE_SURVIVAL, 9)
     expected = copy(p)
     deaths = reference.progress(expected, disease, *keys, node_count=4, day=9, treatment_effect=0.5)
@@ -192,6 +194,16 @@ def test_progress_agrees(deadly_disease, seed):
         assert held.isolated[node] == np.sum(here & in_system & (expected["flags"] & 1 > 0))
         for s in range(len(disease.names)):
             assert held.by_state[node, s] == np.sum(here & in_system & (expected["state"] == s))
+        assert held.present_susceptible[node] == np.sum(at_node & (expected["state"] == disease.susceptible))
+        ages = expected["age_group"][at_node]
+        for age in range(len(AGE_GROUPS)):
+            assert held.present_by_age[node, age] == np.sum(ages == age)
+            assert held.infectious_fixed_by_age[node, age] == weights[ages == age].sum()
+        today = here & (expected["state_day"] == 9) & (expected["age_group"] == np.arange(len(AGE_GROUPS))[:, None])
+        became_ill = (expected["state"] == disease.onset) & (state_before != disease.onset)
+        np.testing.assert_array_equal(held.new_cases[node], np.sum(today & in_system & became_ill, axis=1))
+        np.testing.assert_array_equal(held.new_deaths[node], np.sum(today & (expected["where"] == DEAD), axis=1))
+    assert held.new_cases.sum() > 0 and held.new_deaths.sum() == deaths.sum()
 
 
 def sizes_for(case, rng):

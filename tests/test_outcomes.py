@@ -10,8 +10,9 @@ from sim import RouteModel, load_scenario, run_config, simulate
 from sim.config import SCENARIO_DIR
 from sim.disease import natural_history
 from sim.fields import AGE_GROUPS
-from sim.outcomes import HOST_AGE_GROUP, YLL_BY_AGE_GROUP, Course, case_state, life_years_lost
+from sim.outcomes import HOST_AGE_GROUP, YLL_BY_AGE_GROUP, Course, life_years_lost
 from sim.population import EXITED
+from sim.state import observe
 
 BASE = (*DEMO, "disease=covid19", "disease.r0=8", "days=120")
 
@@ -26,7 +27,7 @@ def test_an_incubating_measles_infection_is_expected_to_become_a_case():
     params = run_config(config("disease=measles")).disease
     history = natural_history(params)
     weights = np.array([params.outcomes.disability_weights.get(name, 0.0) for name in history.names])
-    course = Course.of(history, weights, case_state(history))
+    course = Course.of(history, weights, history.onset)
     exposed, prodrome, rash = history.exposed, history.names.index("prodrome"), history.names.index("symptomatic")
     sick_days = history.mean_days[prodrome] + history.mean_days[rash]
     assert course.weighted_days[exposed] == pytest.approx(0.115 * sick_days)
@@ -76,6 +77,20 @@ def test_every_measles_infection_of_a_closed_site_becomes_a_case(write_scenario)
                  compare_to_baseline=False).summary
     assert s["infections_migrants"] > 1000
     assert s["cases_migrants"] == s["infections_migrants"] + 30  # the initial infected too
+
+
+def test_people_arriving_ill_are_cases_of_their_arrival_day(tmp_path):
+    """People observed ill at a site enter on day 0 in the onset state: each is a case that day,
+    also when their symptomatic stage ends that same day (a one-day stage, most of them here)."""
+    (tmp_path / "observed.csv").write_text("node,origin,state,people,vaccinated\ntransit_camp,SYR,symptomatic,40,0\n")
+    model = RouteModel(load_scenario(SCENARIO_DIR / "demo.yaml"),
+                       run_config(config(*DEMO, "disease=covid19", "disease.symptomatic.mean=1", "days=5", *NO_CARE)))
+    observe(model, tmp_path / "observed.csv")
+    model.step()
+    camp = model.routes.index("transit_camp")
+    at_camp = model.people.state[: model.people.count][model.people.node[: model.people.count] == camp]
+    assert np.count_nonzero(at_camp != model.disease.onset) > 20, "most were ill for that one day only"
+    assert model.recorder.metric("migrants", "cases")[0, camp] == 40
 
 
 def test_dalys_are_the_recorded_days_ill_and_deaths(write_scenario):

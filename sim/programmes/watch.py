@@ -9,13 +9,13 @@ before anything else can change them): a person at a destination, not held, whos
 tomorrow leaves. They are seen at the end of today and counted on tomorrow's date; the programmes
 see them first (sim.programme.Programme.before_exit: a course of treatment lost, a dose whose
 protection starts only after). New cases are people who entered the disease's first symptomatic
-state today; deaths are people who died today (progression stamps both with the day).
+state today, on the route (counted by progression as it moves them: sim.kernels.progress) or on
+arriving in it; deaths are people who died today (counted by progression).
 Metrics per node and day: `cases`, `exits_incubating` (infected, not yet infectious: exposed),
 `exits_latent` (latent TB); `exits_infectious` is the core's. The summary gives every infected
 state leaving at each destination (`exported_by_state`).
-Reads: where, node, state, state_day, state_timer, hold_timer, leave_day, age_group. Writes nothing.
-One pass over the people on the route a day, on days with anyone infected, dying or at a
-destination.
+Reads: where, node, state, state_timer, hold_timer, leave_day, age_group. Writes nothing.
+One pass over the people on the route on days with anyone at a destination.
 """
 
 import math
@@ -24,8 +24,8 @@ import numba as nb
 import numpy as np
 
 from sim.fields import AGE_GROUPS
-from sim.outcomes import Tallies, burden, case_state
-from sim.population import AT_NODE, DEAD, ON_EDGE
+from sim.outcomes import Tallies, burden
+from sim.population import AT_NODE, ON_EDGE
 from sim.programmes.actions import infected_states
 from sim.selection import CHUNK
 
@@ -33,27 +33,13 @@ WATCH_METRICS = ("cases", "exits_incubating", "exits_latent")
 
 
 @nb.njit(cache=True, parallel=True)
-def watch_day(mask, people, day, exits, is_destination, onset, node_count, ages):
-    """Today's new cases [node, age] and deaths [age]; with `exits`, marks who leaves the route
-    tomorrow (without, the mask is left alone and only where and state_day are read of most)."""
-    count, where, node, state, state_day = people.count, people.where, people.node, people.state, people.state_day
-    hold_timer, leave_day, age_group = people.hold_timer, people.leave_day, people.age_group
-    chunks = (count + CHUNK - 1) // CHUNK
-    cases = np.zeros((chunks, node_count, ages), dtype=np.int64)
-    deaths = np.zeros((chunks, ages), dtype=np.int64)
-    for chunk in nb.prange(chunks):
-        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
-            status = where[i]
-            on_route = status == AT_NODE or status == ON_EDGE
-            if state_day[i] == day:
-                if on_route and state[i] == onset:
-                    cases[chunk, node[i], age_group[i]] += 1
-                elif status == DEAD:
-                    deaths[chunk, age_group[i]] += 1
-            if exits:
-                mask[i] = (status == AT_NODE and is_destination[node[i]] and hold_timer[i] == 0
-                           and leave_day[i] <= day + 1)
-    return cases.sum(axis=0), deaths.sum(axis=0)
+def mark_leaving(mask, people, day, is_destination):
+    """Marks who leaves the route tomorrow: at a destination, not held, their stay over by then."""
+    where, node, hold_timer, leave_day = people.where, people.node, people.hold_timer, people.leave_day
+    for chunk in nb.prange((people.count + CHUNK - 1) // CHUNK):
+        for i in range(chunk * CHUNK, min(people.count, (chunk + 1) * CHUNK)):
+            mask[i] = (where[i] == AT_NODE and is_destination[node[i]] and hold_timer[i] == 0
+                       and leave_day[i] <= day + 1)
 
 
 class Counts:
@@ -78,7 +64,6 @@ class Watch:
         self.model = model
         history, routes = model.disease, model.routes
         states, ages = len(history.names), len(AGE_GROUPS)
-        self.onset = case_state(history)
         self.infected = infected_states(history.names)
         self.incubating = history.exposed
         self.latent = history.names.index("latent") if "latent" in history.names else -1
@@ -90,25 +75,28 @@ class Watch:
         self.leaving = np.zeros((states, ages), dtype=np.int64)  # infected who left, or were at the end
         self.days_left = np.zeros(states, dtype=np.int64)
         self.imported = np.zeros(states, dtype=np.int64)  # people arriving infected, by their state on arrival
+        self.arriving_ill = np.zeros((routes.node_count, ages), dtype=np.int64)  # today's arrivals in the onset state
 
     def on_arrival(self, people, rows: np.ndarray) -> None:
+        """The states people arrive infected in; those arriving ill are cases of the day."""
         self.imported += np.bincount(people.state[rows][self.infected[people.state[rows]]], minlength=self.imported.shape[0])
+        ill = rows[people.state[rows] == self.model.disease.onset]
+        np.add.at(self.arriving_ill, (people.node[ill], people.age_group[ill]), 1)
 
     def end_of_day(self, day: int, tally) -> None:
-        """Today's cases and deaths; tomorrow's exits, shown first to the programmes."""
+        """Today's cases and deaths (counted by progression: sim.kernels.progress); tomorrow's
+        exits, shown first to the programmes."""
         self.tomorrow.into(tally)  # the exits seen yesterday happened this morning
-        model, people = self.model, self.model.people
-        stocks = tally.totals()
-        exits = bool(stocks[model.routes.is_destination, tally.column["present"]].sum()) and day + 1 < model.config.days
-        if not (exits or stocks[:, self.infected_columns].any() or tally.today("new_deaths").any()):
-            return
-        cases, deaths = watch_day(model.selection.mask(people), people.view(), day, exits, model.routes.is_destination,
-                                  self.onset, model.routes.node_count, len(AGE_GROUPS))
+        model, people, held = self.model, self.model.people, self.model.held
+        cases = held.new_cases + self.arriving_ill
+        self.arriving_ill[:] = 0
         tally.add("cases", cases.sum(axis=1))
         self.cases += cases.sum(axis=0)
-        self.deaths += deaths
-        if not exits:
+        self.deaths += held.new_deaths.sum(axis=0)
+        present = tally.totals()[model.routes.is_destination, tally.column["present"]].sum()
+        if not present or day + 1 >= model.config.days:
             return
+        mark_leaving(model.selection.mask(people), people.view(), day, model.routes.is_destination)
         leaving = model.selection.rows()
         if leaving.size == 0:
             return
