@@ -10,14 +10,13 @@ time inside the tables is what the feature adds.
 
 import argparse
 import json
-import time
 from collections import defaultdict
 from pathlib import Path
 
 from sim import kernels
 
 import workload
-from stages import timed
+from stages import remaining_days_seconds, timed
 
 
 def timed_run(people: int, nodes: int, days: int, seed: int, route_choice: str) -> dict:
@@ -31,10 +30,7 @@ def timed_run(people: int, nodes: int, days: int, seed: int, route_choice: str) 
     object.__setattr__(model.routes, "choice_on", tables)  # this model only (Routes is frozen)
     kernels.move = timed(move, "move", totals)
     try:
-        started = time.perf_counter()
-        while model.running:
-            model.step()
-        whole = time.perf_counter() - started
+        whole = remaining_days_seconds(model)
     finally:
         kernels.move = move
     return {"route_choice": route_choice, "seconds": whole, "move_kernel_seconds": totals["move"],

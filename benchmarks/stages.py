@@ -29,6 +29,14 @@ def timed(function, label: str, totals: dict):
     return wrapper
 
 
+def remaining_days_seconds(model) -> float:
+    """Wall seconds of the model's days from now to its last."""
+    started = time.perf_counter()
+    while model.running:
+        model.step()
+    return time.perf_counter() - started
+
+
 def wrap_stages(model, totals: dict) -> dict:
     """Wrap the kernels (module-wide) and the model's stage methods (this model only); return the
     original kernels, to be put back. Names that sim/ no longer has are skipped."""
@@ -51,10 +59,7 @@ def profile_stages(people: int, nodes: int, days: int, seed: int) -> dict:
     totals = defaultdict(float)
     originals = wrap_stages(model, totals)
     try:
-        started = time.perf_counter()
-        while model.running:
-            model.step()
-        step_seconds = time.perf_counter() - started
+        step_seconds = remaining_days_seconds(model)
     finally:
         for name, function in originals.items():
             setattr(kernels, name, function)

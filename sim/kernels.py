@@ -274,14 +274,20 @@ class Holdings(NamedTuple):
         return self.infectious_fixed_by_age.sum(axis=1)
 
 
-def holdings_of(holdings, infectiousness_fixed, kept, susceptible_state) -> Holdings:
-    """From `progress`'s holdings: isolation and care keep `kept[flags & REDUCES_INFECTIOUSNESS]`
-    of a person's infectiousness (fixed point and truncated per person, so the sum is exact and
-    the same on any number of threads)."""
+ISOLATED_COMBINATIONS = (np.arange(FLAG_COMBINATIONS) & ISOLATED) != 0  # flags & REDUCES_INFECTIOUSNESS values
+
+
+def infectiousness_kept(infectiousness_fixed, kept) -> np.ndarray:
+    """[flags & REDUCES_INFECTIOUSNESS, state]: a person's infectiousness, fixed point, after
+    isolation and care keep `kept[flags & REDUCES_INFECTIOUSNESS]` of it (truncated per person,
+    so sums are exact and the same on any number of threads). Fixed for a run."""
     kept_fixed = np.round(np.asarray(kept) * INFECTIOUSNESS_SCALE).astype(np.int64)
-    per_person = (kept_fixed[:, None] * infectiousness_fixed[None, :]) >> INFECTIOUSNESS_SHIFT  # [flags, state]
-    isolated = (np.arange(FLAG_COMBINATIONS) & ISOLATED) != 0
-    return Holdings(*summed_holdings(holdings, per_person, isolated, susceptible_state))
+    return (kept_fixed[:, None] * infectiousness_fixed[None, :]) >> INFECTIOUSNESS_SHIFT
+
+
+def holdings_of(holdings, per_person, susceptible_state) -> Holdings:
+    """From `progress`'s holdings, each person's infectiousness as `infectiousness_kept` gives it."""
+    return Holdings(*summed_holdings(holdings, per_person, ISOLATED_COMBINATIONS, susceptible_state))
 
 
 @nb.njit(cache=True)

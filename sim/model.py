@@ -121,6 +121,7 @@ class RouteModel(mesa.Model):
         self.programmes = policy.build(self)
         self.arrivals.on_arrival = self.programmes.on_arrival
         self.kept = self.programmes.kept_infectiousness()  # by flags & REDUCES_INFECTIOUSNESS
+        self.infectiousness_kept = kernels.infectiousness_kept(self.disease.infectiousness_fixed, self.kept)
         self.contacts = ContactStructure(graph, self.routes, self.disease, config.transmission)
         self.hosts = HostCommunities.start(graph, self.routes.node_ids, self.disease, config.transmission)
         self.reservoir = Reservoir.start(config.disease.environment, self.disease, self.routes.node_count)
@@ -195,7 +196,7 @@ class RouteModel(mesa.Model):
         holdings = kernels.holdings_array(self.tally.array.shape[0], self.routes.node_count, len(self.disease.names))
         kernels.progress(self.people.view(), self.states, self.day, self.programmes.death_averted_in_care(), keys,
                          holdings, self.tally.array)
-        held = kernels.holdings_of(holdings, self.disease.infectiousness_fixed, self.kept, self.disease.susceptible)
+        held = kernels.holdings_of(holdings, self.infectiousness_kept, self.disease.susceptible)
         self.tally.add_stocks(held)
         self.occupancy = held.present + held.in_transit  # what tomorrow's route choice sees
         self.held = held  # today's new cases and deaths, for the end of the day (sim.programmes.watch)

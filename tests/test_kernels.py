@@ -177,7 +177,7 @@ def test_progress_agrees(deadly_disease, seed):
     tally = np.zeros((THREADS, 4, len(kernels.CORE_FLOWS)), dtype=np.int64)
     holdings = kernels.holdings_array(THREADS, 4, len(disease.names))
     kernels.progress(view(p), disease.table, 9, 0.5, kernels.DayKeys.of(seed, 9), holdings, tally)
-    held = kernels.holdings_of(holdings, disease.infectiousness_fixed, KEPT, disease.susceptible)
+    held = kernels.holdings_of(holdings, kernels.infectiousness_kept(disease.infectiousness_fixed, KEPT), disease.susceptible)
     for name in ("where", "state", "state_timer", "state_day", "flags"):
         np.testing.assert_array_equal(p[name], expected[name], err_msg=name)
     counts = tally.sum(0)
