@@ -20,7 +20,8 @@ import time
 import numba as nb
 import numpy as np
 
-from sim.kernels import CHUNK, sample_days
+from sim.chunks import CHUNK
+from sim.kernels import sample_days
 from sim.rng import Stream, day_key, uniform_at
 
 import workload

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
+from sim.chunks import CHUNK, chunk_count, chunk_rows
 from sim.disease import INFECTIOUSNESS_SCALE, INFECTIOUSNESS_SHIFT
 from sim.fields import AGE_GROUPS, MAX_DAYS
 from sim.population import (
@@ -34,7 +35,6 @@ CORE_FLOWS = (
 )
 CORE_STOCKS = ("present", "in_transit", "isolated")
 NEW_INFECTIONS, NEW_DEATHS, ARRIVALS, ENTRIES, EXITS, EXITS_INFECTIOUS, IMPORTED, DETECTED, COUNTRY_ENTRIES = range(len(CORE_FLOWS))
-CHUNK = 8192  # people per parallel task in counting kernels: one thread-id lookup per chunk, not per person
 FLAG_COMBINATIONS = int(REDUCES_INFECTIOUSNESS) + 1  # tables indexed by flags & REDUCES_INFECTIOUSNESS
 AGES = len(AGE_GROUPS)
 
@@ -122,11 +122,12 @@ def move(people, routes, choice, states, day, keys, tally):
     cumulative, total, last = choice.cumulative, choice.total, choice.last
     infectiousness = states.infectiousness
     route_key, dwell_key = keys.route, keys.dwell
-    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
+    for chunk in nb.prange(chunk_count(count)):
         thread = nb.get_thread_id()
         movers = np.empty(CHUNK, dtype=np.int32)
         moving = 0
-        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+        start, stop = chunk_rows(chunk, count)
+        for i in range(start, stop):
             status = where[i]
             if status != AT_NODE and status != ON_EDGE:
                 continue
@@ -210,10 +211,11 @@ def progress(people, states, day, treatment_effect, keys, holdings, tally):
     cases_cell = 2 * FLAG_COMBINATIONS * state_count * AGES
     deaths_cell = cases_cell + AGES
     timed = duration_table[:, 0] > 0  # states left after a drawn number of days
-    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
+    for chunk in nb.prange(chunk_count(count)):
         thread = nb.get_thread_id()
         counted = holdings[thread]
-        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+        start, stop = chunk_rows(chunk, count)
+        for i in range(start, stop):
             status = where[i]
             if status != AT_NODE and status != ON_EDGE:
                 continue
@@ -243,8 +245,9 @@ def progress(people, states, day, treatment_effect, keys, holdings, tally):
                     if upcoming == onset:
                         counted[here, cases_cell + age[i]] += 1
                     current = upcoming
-            cell = (((status - AT_NODE) * FLAG_COMBINATIONS + (flags[i] & REDUCES_INFECTIOUSNESS)) * state_count + current) * AGES + age[i]
-            counted[here, cell] += 1
+            cell = ((np.uint64(status - AT_NODE) * np.uint64(FLAG_COMBINATIONS) + np.uint64(flags[i] & REDUCES_INFECTIOUSNESS))
+                    * np.uint64(state_count) + np.uint64(current)) * np.uint64(AGES) + np.uint64(age[i])  # unsigned, as chunk_rows
+            counted[np.uint64(here), cell] += 1
 
 
 def holdings_array(threads: int, node_count: int, state_count: int) -> np.ndarray:
@@ -363,16 +366,17 @@ def infect(people, states, protection_values, kept, exposure, day, keys, tally):
             for g in range(ages):
                 rate = site_rate[n, g] + host_share[n] * host_rate[n] + stranger_rate[n] * (mates[n] - 0.0)
                 alone[level, n, g] = 1.0 - np.exp(-rate * (1.0 - protection_values[level]))
-    for chunk in nb.prange((count + CHUNK - 1) // CHUNK):
+    for chunk in nb.prange(chunk_count(count)):
         thread = nb.get_thread_id()
-        for a in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+        start, stop = chunk_rows(chunk, count)
+        for a in range(start, stop):
             if state[a] != susceptible_state:
                 continue
             status = where[a]
             if status != AT_NODE and status != ON_EDGE:
                 continue
             here = node[a]
-            first, last = a, a + 1  # the travel group: rows [first, last)
+            first, last = np.int64(a), np.int64(a) + 1  # the travel group: rows [first, last), signed to step back
             while first > 0 and group[first - 1] == group[a]:
                 first -= 1
             while last < count and group[last] == group[a]:

@@ -13,22 +13,22 @@ own). No programme repeats either skeleton.
 import numba as nb
 import numpy as np
 
-CHUNK = 8192  # rows per parallel task
+from sim.chunks import CHUNK, chunk_count, chunk_rows
 
 
 @nb.njit(cache=True, parallel=True)
 def marked_rows(mask, count, scratch):
     """The rows i < count with mask[i], in order. Each chunk writes its rows at its own offset of
     `scratch`, then the chunks are packed."""
-    chunks = (count + CHUNK - 1) // CHUNK
+    chunks = chunk_count(count)
     found = np.zeros(chunks, dtype=np.int64)
     for chunk in nb.prange(chunks):
-        first = chunk * CHUNK
-        n = 0
-        for i in range(first, min(count, first + CHUNK)):
+        first, stop = chunk_rows(chunk, count)
+        n = np.uint64(0)
+        for i in range(first, stop):
             if mask[i]:
                 scratch[first + n] = i
-                n += 1
+                n += np.uint64(1)
         found[chunk] = n
     starts = np.cumsum(found) - found
     rows = np.empty(found.sum(), dtype=np.int64)

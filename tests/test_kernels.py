@@ -8,6 +8,7 @@ import pytest
 
 import reference
 from sim import kernels
+from sim.chunks import CHUNK
 from sim.disease import natural_history
 from sim.fields import AGE_GROUPS, MAX_COUNT
 from sim.population import (
@@ -211,7 +212,7 @@ def sizes_for(case, rng):
     boundary (a group whose rows two threads visit), among singletons."""
     if case == "small groups":
         return rng.integers(1, 5, 80)
-    return np.concatenate((np.ones(kernels.CHUNK - 2, dtype=np.int64), [4], rng.integers(1, 4, 60)))
+    return np.concatenate((np.ones(CHUNK - 2, dtype=np.int64), [4], rng.integers(1, 4, 60)))
 
 
 @pytest.mark.parametrize("case", ["small groups", "across a chunk boundary"])

@@ -23,7 +23,8 @@ import numba as nb
 import numpy as np
 
 from sim.population import AT_NODE, IN_CARE, ISOLATED, NOT_SEPARATED, REFERRED, SEPARATED, WAS_DETECTED
-from sim.selection import CHUNK, first_come_first_served
+from sim.chunks import chunk_count, chunk_rows
+from sim.selection import first_come_first_served
 
 WHEN_FULL = ("refer", "separate_area", "release")
 WhenFull = Literal[WHEN_FULL]
@@ -69,10 +70,11 @@ def refers_to_care(routes) -> np.ndarray:
 def isolated_at(people, node_count):
     """People in isolation at each node now (isolation places taken)."""
     count, where, node, flags = people.count, people.where, people.node, people.flags
-    chunks = (count + CHUNK - 1) // CHUNK
+    chunks = chunk_count(count)
     per_chunk = np.zeros((chunks, node_count), dtype=np.int64)
     for chunk in nb.prange(chunks):
-        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+        start, stop = chunk_rows(chunk, count)
+        for i in range(start, stop):
             if where[i] == AT_NODE and flags[i] & ISOLATED:
                 per_chunk[chunk, node[i]] += 1
     return per_chunk.sum(axis=0)

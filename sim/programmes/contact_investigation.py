@@ -34,7 +34,8 @@ from sim.programmes.screening import cost_problems, test_cost
 from sim.programmes.sites import SiteSelector
 from sim.programmes.testing import MethodChoice, SensitivityOverride, Test, method_for, test_problems
 from sim.rng import uniforms
-from sim.selection import CHUNK, first_come_first_served
+from sim.chunks import chunk_count, chunk_rows
+from sim.selection import first_come_first_served
 
 
 class ContactInvestigationConfig(ProgrammeConfig):
@@ -91,10 +92,11 @@ def mark_investigated(people, sites, node_count):
     investigated. Returns how many were newly investigated at each node."""
     count, where, node, flags = people.count, people.where, people.node, people.flags
     offered, investigated = sites.offered, sites.investigated
-    chunks = (count + CHUNK - 1) // CHUNK
+    chunks = chunk_count(count)
     per_chunk = np.zeros((chunks, node_count), dtype=np.int64)
     for chunk in nb.prange(chunks):
-        for i in range(chunk * CHUNK, min(count, (chunk + 1) * CHUNK)):
+        start, stop = chunk_rows(chunk, count)
+        for i in range(start, stop):
             if where[i] == AT_NODE and offered[node[i]] and flags[i] & WAS_DETECTED and not flags[i] & investigated:
                 flags[i] |= investigated
                 per_chunk[chunk, node[i]] += 1

@@ -27,7 +27,7 @@ from sim.fields import AGE_GROUPS
 from sim.outcomes import Tallies, burden
 from sim.population import AT_NODE, ON_EDGE
 from sim.programmes.actions import infected_states
-from sim.selection import CHUNK
+from sim.chunks import chunk_count, chunk_rows
 
 WATCH_METRICS = ("cases", "exits_incubating", "exits_latent")
 
@@ -36,8 +36,9 @@ WATCH_METRICS = ("cases", "exits_incubating", "exits_latent")
 def mark_leaving(mask, people, day, is_destination):
     """Marks who leaves the route tomorrow: at a destination, not held, their stay over by then."""
     where, node, hold_timer, leave_day = people.where, people.node, people.hold_timer, people.leave_day
-    for chunk in nb.prange((people.count + CHUNK - 1) // CHUNK):
-        for i in range(chunk * CHUNK, min(people.count, (chunk + 1) * CHUNK)):
+    for chunk in nb.prange(chunk_count(people.count)):
+        start, stop = chunk_rows(chunk, people.count)
+        for i in range(start, stop):
             mask[i] = (where[i] == AT_NODE and is_destination[node[i]] and hold_timer[i] == 0
                        and leave_day[i] <= day + 1)
 
