@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from pydantic import Field, ValidationError, model_validator
+from scipy import stats
 
 from analysis.batch import RunStore, Space, Totals, one_numba_thread_in_workers, plain_config, run_points
 from analysis.calibrated import calibrated_setting, default_path, load_calibration
@@ -41,6 +42,11 @@ DISEASES = ("measles", "covid19", "influenza", "cholera", "tuberculosis")
 # figures are left to the global analysis, python -m analysis sensitivity)
 OAT_PARAMETERS = ("transmission.*", "arrivals.*", "nodes[*].dwell.mean")
 ANY = "any"
+# A rate per infection is OUTSIDE its range only if the counts behind it (k events among n
+# infections, medians over seeds) would arise less often than this at the nearer end of the range
+# (binomial, one-sided); otherwise too few infections happened to tell (e.g. 0 measles deaths among
+# 60 host infections: at the range's low end, 0.09%, 0 deaths is what happens 95% of the time).
+TESTABLE_BELOW = 0.025
 
 
 class Quantity(Strict):
@@ -149,10 +155,33 @@ def model_value(quantity: Quantity, result, graph) -> float:
         hosts = sum(graph.nodes[node]["host_population"] for node in nodes)
         return total / hosts if hosts else float("nan")
     if quantity.statistic == "per_infection":  # e.g. deaths per infection, of the same people and nodes
-        infections = float(model_value(quantity.model_copy(update={"metric": "new_infections", "statistic": "total"}),
-                                       result, graph))
+        infections = infections_of(quantity, result, graph)
         return total / infections if infections else float("nan")
     return total
+
+
+def infections_of(quantity: Quantity, result, graph) -> float:
+    """The infections a rate per infection is of: the same people and nodes."""
+    return model_value(quantity.model_copy(update={"metric": "new_infections", "statistic": "total"}), result, graph)
+
+
+def verdict(inside: bool | None, median: float, infections: float, low: float, high: float) -> str:
+    """'inside', 'OUTSIDE', 'not defined (none happened)', or, for a rate per infection (given
+    its median `infections`; NaN for other statistics) outside its range on too few infections to
+    tell, 'not testable' (TESTABLE_BELOW)."""
+    if inside is None:
+        return "not defined (none happened)"
+    if inside:
+        return "inside"
+    if np.isfinite(infections):
+        n = int(round(infections))
+        events = int(round(median * n))
+        below = median < low
+        chance = stats.binom.cdf(events, n, low) if below else stats.binom.sf(events - 1, n, high)
+        if chance >= TESTABLE_BELOW:
+            side = "or fewer is" if below else "or more is"
+            return f"not testable ({n:,} infections: {events} {side} {chance:.0%} likely at the range's {'low' if below else 'high'} end)"
+    return "OUTSIDE"
 
 
 def calibration_of(scenario: str) -> Path | None:
@@ -192,9 +221,11 @@ def evaluate(targets: Targets, seeds: int, days: int, jobs: int = 1) -> pd.DataF
     for disease in needed:
         applying = [target for target in targets.targets
                     if target.applies_to(disease) and not (ANY in target.diseases and disease != needed[0])]
-        values_by_seed = np.array(kept(targets.scenario, disease, seeds, days, jobs=jobs, keep=lambda result: [
-            model_value(target.model, result, graph) for target in applying]), dtype=float).reshape(seeds, len(applying))
-        for target, values in zip(applying, values_by_seed.T):
+        kept_by_seed = np.array(kept(targets.scenario, disease, seeds, days, jobs=jobs, keep=lambda result: [
+            (model_value(target.model, result, graph),
+             infections_of(target.model, result, graph) if target.model.statistic == "per_infection" else np.nan)
+            for target in applying]), dtype=float).reshape(seeds, len(applying), 2)
+        for target, values, infections in zip(applying, kept_by_seed[:, :, 0].T, kept_by_seed[:, :, 1].T):
             low, high = target.bounds
             defined = values[np.isfinite(values)]  # a rate of what did not happen on some seed is undefined there
             median = float(np.median(defined)) if defined.size else float("nan")
@@ -206,6 +237,7 @@ def evaluate(targets: Targets, seeds: int, days: int, jobs: int = 1) -> pd.DataF
                 "lower_95": float(np.percentile(defined, 2.5)) if defined.size else float("nan"),
                 "upper_95": float(np.percentile(defined, 97.5)) if defined.size else float("nan"),
                 "inside": bool(low <= median <= high) if defined.size else None,
+                "infections": float(np.median(infections)),  # of a rate per infection; NaN for other statistics
                 "sample": "in-sample" if target.name in fitted else "out-of-sample",
                 "source": target.source, "why": target.tolerance.why if target.tolerance else "",
             })
@@ -287,7 +319,9 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True, j
         f"Generated by `python -m analysis validation` on {date.today().isoformat()} ({seeds} seeds, {days} days;"
         " do not edit by hand). Each observed figure or published range (`validation/targets/`, with its"
         " source) next to the model's median and 95% interval over seeds; 'inside' compares the median with"
-        " the figure's tolerance or the range. In-sample: used to calibrate the model; out-of-sample: not.", "",
+        " the figure's tolerance or the range. A rate per infection outside its range on too few infections to"
+        f" tell (its counts at least {TESTABLE_BELOW:.1%} likely at the range's nearer end) is 'not testable'."
+        " In-sample: used to calibrate the model; out-of-sample: not.", "",
     ]
     for targets in all_targets():
         table = evaluate(targets, seeds, days, jobs)
@@ -296,8 +330,8 @@ def write(path: Path, seeds: int, days: int, oat_seeds: int, oat: bool = True, j
         table["published"] = [number_text(o) if o is not None and not (isinstance(o, float) and np.isnan(o))
                               else f"{number_text(lo)} to {number_text(hi)}"
                               for o, lo, hi in zip(table["observed"], table["low"], table["high"])]
-        table["verdict"] = ["not defined (none happened)" if inside is None else "inside" if inside else "OUTSIDE"
-                            for inside in table["inside"]]
+        table["verdict"] = [verdict(*row) for row in zip(table["inside"], table["median"], table["infections"],
+                                                         table["low"], table["high"])]
         lines += [f"## {targets.scenario}", "", calibration_note(targets.scenario), ""]
         lines += markdown(table, {"target": "target", "description": "what", "disease": "disease",
                                   "published": "observed or range", "model": "model median (95% interval)",
