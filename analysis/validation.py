@@ -155,14 +155,21 @@ def model_value(quantity: Quantity, result, graph) -> float:
         hosts = sum(graph.nodes[node]["host_population"] for node in nodes)
         return total / hosts if hosts else float("nan")
     if quantity.statistic == "per_infection":  # e.g. deaths per infection, of the same people and nodes
-        infections = infections_of(quantity, result, graph)
-        return total / infections if infections else float("nan")
+        return total / infections if (infections := infections_of(quantity, result, graph)) else float("nan")
     return total
 
 
 def infections_of(quantity: Quantity, result, graph) -> float:
-    """The infections a rate per infection is of: the same people and nodes."""
+    """The infections a rate per infection is of: the same people and nodes; NaN for other statistics."""
+    if quantity.statistic != "per_infection":
+        return float("nan")
     return model_value(quantity.model_copy(update={"metric": "new_infections", "statistic": "total"}), result, graph)
+
+
+def measured(quantity: Quantity, result, graph) -> tuple[float, float]:
+    """The run's value of a target's quantity, and the infections behind it if it is a rate per
+    infection (NaN otherwise; a table lookup again, beside a run of seconds)."""
+    return model_value(quantity, result, graph), infections_of(quantity, result, graph)
 
 
 def verdict(inside: bool | None, median: float, infections: float, low: float, high: float) -> str:
@@ -222,9 +229,7 @@ def evaluate(targets: Targets, seeds: int, days: int, jobs: int = 1) -> pd.DataF
         applying = [target for target in targets.targets
                     if target.applies_to(disease) and not (ANY in target.diseases and disease != needed[0])]
         kept_by_seed = np.array(kept(targets.scenario, disease, seeds, days, jobs=jobs, keep=lambda result: [
-            (model_value(target.model, result, graph),
-             infections_of(target.model, result, graph) if target.model.statistic == "per_infection" else np.nan)
-            for target in applying]), dtype=float).reshape(seeds, len(applying), 2)
+            measured(target.model, result, graph) for target in applying]), dtype=float).reshape(seeds, len(applying), 2)
         for target, values, infections in zip(applying, kept_by_seed[:, :, 0].T, kept_by_seed[:, :, 1].T):
             low, high = target.bounds
             defined = values[np.isfinite(values)]  # a rate of what did not happen on some seed is undefined there
