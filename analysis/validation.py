@@ -186,7 +186,7 @@ def verdict(inside: bool | None, median: float, infections: float, low: float, h
         below = median < low
         chance = stats.binom.cdf(events, n, low) if below else stats.binom.sf(events - 1, n, high)
         if chance >= TESTABLE_BELOW:
-            side = "or fewer is" if below else "or more is"
+            side = "is" if below and events == 0 else "or fewer is" if below else "or more is"
             return f"not testable ({n:,} infections: {events} {side} {chance:.0%} likely at the range's {'low' if below else 'high'} end)"
     return "OUTSIDE"
 
@@ -242,7 +242,8 @@ def evaluate(targets: Targets, seeds: int, days: int, jobs: int = 1) -> pd.DataF
                 "lower_95": float(np.percentile(defined, 2.5)) if defined.size else float("nan"),
                 "upper_95": float(np.percentile(defined, 97.5)) if defined.size else float("nan"),
                 "inside": bool(low <= median <= high) if defined.size else None,
-                "infections": float(np.median(infections)),  # of a rate per infection; NaN for other statistics
+                # of a rate per infection, over the seeds it is defined on (NaN for other statistics)
+                "infections": float(np.median(infections[np.isfinite(values)])) if defined.size else float("nan"),
                 "sample": "in-sample" if target.name in fitted else "out-of-sample",
                 "source": target.source, "why": target.tolerance.why if target.tolerance else "",
             })

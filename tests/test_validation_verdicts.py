@@ -30,5 +30,5 @@ def test_other_statistics_are_judged_by_the_median_alone():
 
 
 def test_the_verdict_says_why_a_rate_is_not_testable():
-    assert verdict_of(0.0, 60) == "not testable (60 infections: 0 or fewer is 95% likely at the range's low end)"
+    assert verdict_of(0.0, 60) == "not testable (60 infections: 0 is 95% likely at the range's low end)"
     assert verdict_of(1 / 7, 7) == "not testable (7 infections: 1 or more is 3% likely at the range's high end)"
